@@ -1,0 +1,145 @@
+"""Admin integration: managers take steps from a record's change page through
+the same service, rights and audit as the record page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Attachment, DefaultGrant, Notification, SignOff
+from .services import (
+    FormInvalid,
+    StaleRecord,
+    StepNotAvailable,
+    available_actions,
+    transition_form,
+    transition_perform,
+)
+
+
+class WorkflowAdminMixin:
+    """Mix into a ModelAdmin of a process model."""
+
+    change_form_template = "admin/workflows/change_form.html"
+    workflow_readonly = (
+        "reference",
+        "state",
+        "created_by",
+        "created_at",
+        "step_seq",
+        "step_started_at",
+        "step_due_at",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return fields + [f for f in self.workflow_readonly if f not in fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Records start on the record pages, where the creation is audited.
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return [
+            path(
+                "<int:pk>/step/<str:name>/",
+                self.admin_site.admin_view(self.step_view),  # type: ignore[attr-defined]
+                name=f"{opts.app_label}_{opts.model_name}_step",
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if obj is not None:
+            extra_context["workflow_actions"] = available_actions(obj, request.user)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def step_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        model = self.model  # type: ignore[attr-defined]
+        opts = model._meta
+        record = get_object_or_404(model, pk=pk)
+        if not self.has_view_or_change_permission(request, record):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+        try:
+            step = record.step_of(name)
+        except LookupError:
+            messages.error(request, _("There is no such step."))
+            return HttpResponseRedirect(change_url)
+        form = transition_form(step, record)
+        status = 200
+        if request.method == "POST":
+            try:
+                transition_perform(
+                    record=record,
+                    name=name,
+                    user=request.user,
+                    data=request.POST,
+                    files=request.FILES,
+                    seen_seq=int(request.POST.get("_seq") or record.step_seq),
+                )
+            except FormInvalid as exc:
+                form, status = exc.form, 400
+            except (StaleRecord, StepNotAvailable) as exc:
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(change_url)
+            else:
+                messages.success(request, _("“%(step)s” done.") % {"step": step.label})
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": opts,
+            "original": record,
+            "record": record,
+            "step": step,
+            "form": form,
+            "title": f"{record.reference}: {step.label}",
+        }
+        return render(request, "admin/workflows/step_form.html", context, status=status)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ["record", "state", "role", "decision", "user", "signed_at"]
+    list_filter = ["role", "decision", "content_type"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "record", "mime_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["mime_type", "content_type"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "message", "created_at", "read_at", "emailed_at"]
+    list_filter = ["read_at"]
+
+
+@admin.register(DefaultGrant)
+class DefaultGrantAdmin(ReadOnlyAdmin):
+    list_display = ["group", "permission"]
+
+
+admin.site.site_header = gettext_lazy("Marketing workflows")
+admin.site.site_title = gettext_lazy("Marketing workflows")

@@ -1,0 +1,279 @@
+"""The engine's tables: the base of every process record, sign-offs,
+attachments and in-app notifications. The audit trail is django-fsm-log's
+``StateLog``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from .declarations import SignOffStep, Step, step_of
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
+
+
+class ReferenceCounter(models.Model):
+    """The last number given per prefix and year, for references like SP-2026-0042."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="unique_reference_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+    @classmethod
+    def next_reference(cls, prefix: str, year: int) -> str:
+        with transaction.atomic():
+            cls.objects.get_or_create(prefix=prefix, year=year)
+            counter = cls.objects.select_for_update().get(prefix=prefix, year=year)
+            counter.last = models.F("last") + 1
+            counter.save(update_fields=["last"])
+            counter.refresh_from_db(fields=["last"])
+        return f"{prefix}-{year}-{counter.last:04d}"
+
+
+class WorkflowQuerySet(models.QuerySet):
+    def open(self) -> WorkflowQuerySet:
+        return self.exclude(state__in=self.model.final_states)
+
+    def overdue(self, now: dt.datetime | None = None) -> WorkflowQuerySet:
+        return self.open().filter(step_due_at__lt=now or timezone.now())
+
+
+class WorkflowModel(ConcurrentTransitionMixin, models.Model):
+    """Base of every process record.
+
+    A subclass declares ``state = FSMField(choices=..., default=..., protected=True)``,
+    its transitions with ``@transition(field=state, ..., custom=step(...))``,
+    ``reference_prefix``, ``final_states`` and, for steps several departments
+    sign, ``sign_off_steps``. Its ``Meta`` must inherit ``WorkflowModel.Meta``.
+    """
+
+    reference_prefix: ClassVar[str] = "WF"
+    final_states: ClassVar[frozenset[str]] = frozenset()
+    sign_off_steps: ClassVar[dict[str, SignOffStep]] = {}
+    # The user responsible for the record: notified of every step.
+    owner_field: ClassVar[str] = "created_by"
+    process_label: ClassVar[str | Promise] = ""
+    process_code: ClassVar[str] = ""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Incremented by every transition: identifies the current visit of a
+    # step (sign-offs, reminders) and lets a stale page be recognised.
+    step_seq = models.PositiveIntegerField(_("step number"), default=0, editable=False)
+    step_started_at = models.DateTimeField(
+        _("step started at"), default=timezone.now, editable=False
+    )
+    step_due_at = models.DateTimeField(_("step due at"), null=True, blank=True, editable=False)
+
+    attachments = GenericRelation("workflows.Attachment")
+    sign_offs = GenericRelation("workflows.SignOff")
+
+    objects = WorkflowQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due")]
+
+    def __str__(self) -> str:
+        return self.reference or f"{self._meta.verbose_name} (new)"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            f"{self._meta.app_label}:{self._meta.model_name}_detail", kwargs={"pk": self.pk}
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.reference:
+            year = timezone.localdate().year
+            self.reference = ReferenceCounter.next_reference(self.reference_prefix, year)
+        super().save(*args, **kwargs)
+
+    # Declarations, read back from the model.
+
+    @classmethod
+    def state_field(cls) -> FSMField:
+        return cls._meta.get_field("state")
+
+    @classmethod
+    def workflow_transitions(cls) -> list[Transition]:
+        """Every declared transition, one per (method, source)."""
+        return list(cls.state_field().get_all_transitions(cls))
+
+    @classmethod
+    def state_label(cls, state: str | None) -> str | Promise:
+        return dict(cls.state_field().flatchoices).get(state, state or "")
+
+    @classmethod
+    def transition_named(cls, name: str) -> list[Transition]:
+        return [t for t in cls.workflow_transitions() if t.name == name]
+
+    @classmethod
+    def step_of(cls, name: str) -> Step:
+        found = cls.transition_named(name)
+        if not found:
+            raise LookupError(name)
+        return step_of(found[0])
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.final_states
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.step_due_at and not self.is_final and self.step_due_at < timezone.now())
+
+    @property
+    def owner(self):
+        return getattr(self, self.owner_field)
+
+    @property
+    def owner_id(self) -> int | None:
+        return getattr(self, f"{self.owner_field}_id")
+
+    def current_sign_off_step(self) -> SignOffStep | None:
+        return self.sign_off_steps.get(self.state)
+
+
+class SignOff(models.Model):
+    """One department's decision on a step that several departments must sign."""
+
+    class Decision(models.TextChoices):
+        AGREE = "agree", _("Agree")
+        REFUSE = "refuse", _("Refuse")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    state = models.CharField(_("step"), max_length=40)
+    step_seq = models.PositiveIntegerField()
+    role = models.CharField(_("department"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            # One decision per department per visit of the step.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "step_seq", "role"],
+                name="unique_signoff_per_step_visit",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "step_seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.decision}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    now = timezone.now()
+    return f"attachments/{instance.content_type.app_label}/{now:%Y/%m}/{filename}"
+
+
+class Attachment(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    state = models.CharField(_("step"), max_length=40, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("workflows:attachment", kwargs={"pk": self.pk})
+
+
+class Notification(models.Model):
+    """An in-app message; ``key`` makes sending it twice impossible."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=200)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True)
+    object_id = models.PositiveBigIntegerField(null=True)
+    record = GenericForeignKey("content_type", "object_id")
+    message = models.CharField(_("message"), max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="unique_notification_key")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DefaultGrant(models.Model):
+    """A permission the declarations granted to a role once.
+
+    Remembering it means an administrator who later takes the right away in
+    the admin is not overruled at the next migrate.
+    """
+
+    group = models.ForeignKey("auth.Group", on_delete=models.CASCADE)
+    permission = models.ForeignKey("auth.Permission", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "permission"], name="unique_default_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} ← {self.permission}"

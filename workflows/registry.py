@@ -1,0 +1,88 @@
+"""Which models are processes, and the rights their declarations imply."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+
+from .declarations import step_of
+from .models import DefaultGrant, WorkflowModel
+from .roles import ROLES
+
+
+def process_models() -> list[type[WorkflowModel]]:
+    return [
+        m
+        for m in apps.get_models()
+        if issubclass(m, WorkflowModel) and not m._meta.abstract and not m._meta.proxy
+    ]
+
+
+@cache
+def process_model(app_label: str, model_name: str) -> type[WorkflowModel] | None:
+    for model in process_models():
+        if model._meta.app_label == app_label and model._meta.model_name == model_name:
+            return model
+    return None
+
+
+def transition_codename(name: str) -> str:
+    return f"transition_{name}"
+
+
+def transition_permission(model: type[WorkflowModel], name: str) -> str:
+    return f"{model._meta.app_label}.{transition_codename(name)}"
+
+
+def bind_permissions() -> None:
+    """Give every declared transition its Django permission (django-fsm checks it)."""
+    for model in process_models():
+        for transition in model.workflow_transitions():
+            step_of(transition)  # fail loudly at start-up on an undeclared transition
+            transition.permission = transition_permission(model, transition.name)
+
+
+def sync_roles(verbosity: int = 0) -> None:
+    """Create the role groups and the transition permissions, and grant each
+    declared right to its roles once."""
+    groups = {}
+    for role in ROLES:
+        groups[role.code], _created = Group.objects.get_or_create(name=role.code)
+
+    wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for model in process_models():
+        ct = ContentType.objects.get_for_model(model)
+        opts = model._meta
+        for transition in model.workflow_transitions():
+            step = step_of(transition)
+            perm, _created = Permission.objects.get_or_create(
+                content_type=ct,
+                codename=transition_codename(transition.name),
+                defaults={"name": f"Take step: {step.label!s}"[:255]},
+            )
+            wanted[(perm.pk, perm.codename)].update(step.roles)
+        creators = getattr(model, "creator_roles", ())
+        viewers = {r.code for r in ROLES if r.manager}
+        for codename, roles in (
+            (f"add_{opts.model_name}", set(creators)),
+            (f"view_{opts.model_name}", viewers),
+        ):
+            perm = Permission.objects.filter(content_type=ct, codename=codename).first()
+            if perm is not None:
+                wanted[(perm.pk, codename)].update(roles)
+
+    already = set(DefaultGrant.objects.values_list("group_id", "permission_id"))
+    new_grants = []
+    for (perm_pk, _codename), roles in wanted.items():
+        for role in roles:
+            group = groups[role]
+            if (group.pk, perm_pk) not in already:
+                group.permissions.add(perm_pk)
+                new_grants.append(DefaultGrant(group=group, permission_id=perm_pk))
+    DefaultGrant.objects.bulk_create(new_grants, ignore_conflicts=True)
+    if verbosity:
+        print(f"roles: {len(groups)} groups, {len(new_grants)} new default grants")

@@ -1,0 +1,56 @@
+"""The department roles of PROCESSES.md. Each is a Django group named by its code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str | Promise
+    manager: bool = False  # managers also work in the Django admin
+
+
+ROLES: tuple[Role, ...] = (
+    Role("marketing_manager", _("Marketing manager"), manager=True),
+    Role("product_marketing_manager", _("Product-marketing manager"), manager=True),
+    Role("bd", _("Business development")),
+    Role("researcher", _("Field researcher")),
+    Role("research_supervisor", _("Research supervisor"), manager=True),
+    Role("info_manager", _("Information manager")),
+    Role("sales", _("Salesperson")),
+    Role("sales_assistant", _("Sales assistant")),
+    Role("ka_manager", _("Key-account manager")),
+    Role("ka_dept_manager", _("Key-account department manager"), manager=True),
+    Role("division_gm", _("Division general manager"), manager=True),
+    Role("gm", _("General manager"), manager=True),
+    Role("tech_director", _("Technical director"), manager=True),
+    Role("tech", _("Technical department")),
+    Role("ops", _("Operations department")),
+    Role("strategy", _("Strategy department")),
+    Role("creative", _("Creative design department")),
+    Role("sample_room", _("Sample room")),
+    Role("pmc", _("Production material control (PMC)")),
+    Role("production", _("Production department")),
+    Role("qa", _("Quality department")),
+    Role("warehouse", _("Warehouse")),
+    Role("finance", _("Finance")),
+)
+
+ROLE_BY_CODE: dict[str, Role] = {role.code: role for role in ROLES}
+ROLE_CHOICES: list[tuple[str, str | Promise]] = [(r.code, r.label) for r in ROLES]
+
+
+def role_label(code: str) -> str | Promise:
+    role = ROLE_BY_CODE.get(code)
+    return role.label if role else code
+
+
+def check_roles(codes: tuple[str, ...] | list[str], where: str) -> None:
+    unknown = [c for c in codes if c not in ROLE_BY_CODE]
+    if unknown:
+        raise ValueError(f"{where}: unknown role(s) {unknown}; see workflows/roles.py")

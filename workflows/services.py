@@ -1,0 +1,390 @@
+"""The one way to change a process record's state, and the engine's other writes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from django_fsm_log.helpers import FSMLogDescriptor
+from django_fsm_log.models import StateLog
+
+from .declarations import SignOffStep, Step, compute_due, form_class_of, step_of
+from .models import Attachment, SignOff, WorkflowModel
+from .roles import role_label
+from .uploads import UploadValidator, detect_content_type
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
+
+logger = logging.getLogger(__name__)
+
+
+class WorkflowError(Exception):
+    """A request the engine refuses with a message for the user; nothing changed."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class StaleRecord(WorkflowError):
+    pass
+
+
+class StepNotAvailable(WorkflowError):
+    pass
+
+
+class FormInvalid(WorkflowError):
+    def __init__(self, form: forms.BaseForm) -> None:
+        super().__init__(_("Please correct the errors below."))
+        self.form = form
+
+
+STALE_MESSAGE = _(
+    "This record was changed by someone else while you were looking at it "
+    "(or the step was already taken). Nothing was changed: please check its "
+    "current state and try again."
+)
+
+
+# Reading what a user may do
+
+
+def user_roles(user: AbstractBaseUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_workflow_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._workflow_roles = cached
+    return cached
+
+
+def transition_from(record: WorkflowModel, name: str) -> Transition | None:
+    for t in record.workflow_transitions():
+        if t.name == name and t.source in (record.state, "*"):
+            return t
+    return None
+
+
+def rule_allows(step: Step, record: WorkflowModel, user: AbstractBaseUser) -> bool:
+    return step.rule is None or step.rule.allows(record, user)
+
+
+def may_take(record: WorkflowModel, transition: Transition, user: AbstractBaseUser) -> bool:
+    """The role's permission and the record's own rule; not the state."""
+    return transition.has_perm(record, user) and rule_allows(step_of(transition), record, user)
+
+
+@dataclass(frozen=True)
+class Action:
+    transition: Transition
+    step: Step
+    enabled: bool
+    reason: str | Promise = ""
+
+    @property
+    def name(self) -> str:
+        return self.transition.name
+
+
+def available_actions(record: WorkflowModel, user: AbstractBaseUser) -> list[Action]:
+    """Transitions from the current state this user may take, in declaration order.
+
+    A transition whose conditions are not met yet (a sign-off missing) is
+    listed disabled with the reason, so the user sees what is waiting.
+    """
+    actions = []
+    for transition in record.workflow_transitions():
+        if transition.source not in (record.state, "*"):
+            continue
+        if not may_take(record, transition, user):
+            continue
+        met = all(cond(record) for cond in transition.conditions)
+        reason = ""
+        if not met:
+            reason = " ".join(
+                str(getattr(c, "message", _("Not possible yet."))) for c in transition.conditions
+            )
+        actions.append(Action(transition, step_of(transition), met, reason))
+    return actions
+
+
+# Forms
+
+
+def transition_form(
+    step: Step,
+    record: WorkflowModel,
+    data: Any = None,
+    files: Any = None,
+    prefix: str | None = None,
+) -> forms.BaseForm:
+    """The step's own form plus the engine's comment and attachment fields."""
+    form_class = form_class_of(step) or forms.Form
+    kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": prefix}
+    if issubclass(form_class, forms.ModelForm):
+        kwargs["instance"] = record
+    form = form_class(**kwargs)
+    if step.comment != "hidden":
+        form.fields["comment"] = forms.CharField(
+            label=_("Comment"),
+            required=step.comment == "required",
+            max_length=4000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+    if step.attachments:
+        form.fields["attachment"] = forms.FileField(
+            label=_("Attachment"),
+            required=False,
+            validators=[UploadValidator()],
+            max_length=255,
+        )
+    return form
+
+
+# Writes
+
+
+def _audit(
+    record: WorkflowModel,
+    *,
+    user: AbstractBaseUser,
+    source: str | None,
+    target: str,
+    name: str,
+    comment: str = "",
+) -> StateLog:
+    return StateLog.objects.create(
+        content_object=record,
+        by=user,
+        source_state=source,
+        state=target,
+        transition=name,
+        description=comment or None,
+    )
+
+
+def _enter_step(record: WorkflowModel, due_rule: Any) -> None:
+    now = timezone.now()
+    record.step_seq += 1
+    record.step_started_at = now
+    record.step_due_at = None if record.is_final else compute_due(due_rule, record, now)
+
+
+def _queue_notifications(record: WorkflowModel) -> None:
+    from .tasks import enqueue, notify_step
+
+    ct_id = ContentType.objects.get_for_model(record).pk
+    args = (ct_id, record.pk, record.step_seq)
+    transaction.on_commit(lambda: enqueue(notify_step, *args))
+
+
+def _lock(record: WorkflowModel, seen_seq: int | None) -> WorkflowModel:
+    locked = type(record).objects.select_for_update().get(pk=record.pk)
+    if seen_seq is not None and locked.step_seq != seen_seq:
+        raise StaleRecord(STALE_MESSAGE)
+    return locked
+
+
+def _run(
+    locked: WorkflowModel,
+    transition: Transition,
+    user: AbstractBaseUser,
+    comment: str,
+    data: dict[str, Any],
+) -> None:
+    step = step_of(transition)
+    with (
+        FSMLogDescriptor(locked, "by", user),
+        FSMLogDescriptor(locked, "description", comment or None),
+    ):
+        getattr(locked, transition.name)(by=user, data=data)
+    _enter_step(locked, step.due)
+    locked.save()
+
+
+def transition_perform(
+    *,
+    record: WorkflowModel,
+    name: str,
+    user: AbstractBaseUser,
+    data: Any = None,
+    files: Any = None,
+    seen_seq: int | None = None,
+) -> WorkflowModel:
+    """Take transition ``name`` on ``record`` for ``user``.
+
+    Raises PermissionDenied (wrong role or rule), StaleRecord (the page was
+    out of date or the step was already taken), StepNotAvailable (wrong state
+    or a condition unmet) or FormInvalid. Any of them leaves the database as
+    it was.
+    """
+    try:
+        with transaction.atomic():
+            locked = _lock(record, seen_seq)
+            declared = locked.transition_named(name)
+            if not declared:
+                raise StepNotAvailable(_("There is no such step."))
+            label = step_of(declared[0]).label
+            if not declared[0].has_perm(locked, user):
+                raise PermissionDenied(
+                    _("Your role may not take the step “%(step)s”.") % {"step": label}
+                )
+            transition = transition_from(locked, name)
+            if transition is None:
+                raise StepNotAvailable(
+                    _("“%(step)s” is not possible while the record is “%(state)s”.")
+                    % {"step": label, "state": locked.state_label(locked.state)}
+                )
+            step = step_of(transition)
+            if not rule_allows(step, locked, user):
+                raise PermissionDenied(step.rule.message)
+            unmet = [c for c in transition.conditions if not c(locked)]
+            if unmet:
+                raise StepNotAvailable(
+                    " ".join(str(getattr(c, "message", _("Not possible yet."))) for c in unmet)
+                )
+            form = transition_form(step, locked, data, files)
+            if not form.is_valid():
+                raise FormInvalid(form)
+            cleaned = dict(form.cleaned_data)
+            comment = cleaned.pop("comment", "") or ""
+            upload = cleaned.pop("attachment", None)
+            _run(locked, transition, user, comment, cleaned)
+            if upload is not None:
+                attachment_add(record=locked, user=user, upload=upload)
+            if step.effect is not None:
+                effect = step.effect
+                if isinstance(effect, str):
+                    effect = import_string(effect)
+                effect(record=locked, user=user, data=cleaned)
+            _queue_notifications(locked)
+    except (ConcurrentTransition, TransitionNotAllowed):
+        raise StaleRecord(STALE_MESSAGE) from None
+    return locked
+
+
+def record_start(
+    *,
+    record: WorkflowModel,
+    user: AbstractBaseUser,
+    name: str = "create",
+    comment: str = "",
+    due: Any = None,
+) -> WorkflowModel:
+    """Save a new record in whatever state it was built with, with its first
+    audit entry and notifications."""
+    with transaction.atomic():
+        record.created_by = user
+        if not getattr(record, f"{record.owner_field}_id", None):
+            setattr(record, record.owner_field, user)
+        _enter_step(record, due)
+        record.save()
+        _audit(record, user=user, source=None, target=record.state, name=name, comment=comment)
+        _queue_notifications(record)
+    return record
+
+
+def record_create(
+    *, form: forms.ModelForm, user: AbstractBaseUser, due: Any = None
+) -> WorkflowModel:
+    """Save a new record from a validated form."""
+    with transaction.atomic():
+        record = record_start(record=form.save(commit=False), user=user, due=due)
+        form.save_m2m()
+    return record
+
+
+def attachment_add(
+    *, record: WorkflowModel, user: AbstractBaseUser, upload: Any, description: str = ""
+) -> Attachment:
+    """Attach a validated upload to the record at its current step."""
+    mime = detect_content_type(upload) or "application/octet-stream"
+    attachment = Attachment(
+        record=record,
+        original_name=upload.name[:255],
+        mime_type=mime,
+        size=upload.size,
+        state=record.state,
+        description=description,
+        uploaded_by=user,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def signoff_record(
+    *,
+    record: WorkflowModel,
+    user: AbstractBaseUser,
+    role: str,
+    decision: str,
+    comment: str = "",
+    seen_seq: int | None = None,
+) -> SignOff:
+    """Record one department's decision on the current sign-off step.
+
+    A refusal takes the step's ``on_refuse`` transition with the reason as
+    its comment, so the record goes back with it.
+    """
+    try:
+        with transaction.atomic():
+            locked = _lock(record, seen_seq)
+            spec: SignOffStep | None = locked.current_sign_off_step()
+            if spec is None:
+                raise StepNotAvailable(_("This step needs no sign-off."))
+            if role not in spec.roles:
+                raise StepNotAvailable(_("That department does not sign this step."))
+            if role not in user_roles(user) and not user.is_superuser:
+                raise PermissionDenied(
+                    _("You do not belong to %(role)s.") % {"role": role_label(role)}
+                )
+            if decision == SignOff.Decision.REFUSE and not spec.on_refuse:
+                raise StepNotAvailable(_("This step cannot be refused."))
+            if decision == SignOff.Decision.REFUSE and not comment.strip():
+                raise StepNotAvailable(_("Please give the reason for refusing."))
+            ct = ContentType.objects.get_for_model(locked)
+            if SignOff.objects.filter(
+                content_type=ct, object_id=locked.pk, step_seq=locked.step_seq, role=role
+            ).exists():
+                raise StaleRecord(
+                    _("%(role)s has already signed this step.") % {"role": role_label(role)}
+                )
+            sign_off = SignOff.objects.create(
+                content_type=ct,
+                object_id=locked.pk,
+                state=locked.state,
+                step_seq=locked.step_seq,
+                role=role,
+                user=user,
+                decision=decision,
+                comment=comment,
+            )
+            if decision == SignOff.Decision.REFUSE:
+                transition = transition_from(locked, spec.on_refuse)
+                if transition is None:
+                    raise StepNotAvailable(_("This step cannot be refused now."))
+                reason = f"{role_label(role)}: {comment}"
+                _run(locked, transition, user, reason, {})
+            _queue_notifications(locked)
+    except (ConcurrentTransition, TransitionNotAllowed):
+        raise StaleRecord(STALE_MESSAGE) from None
+    return sign_off
+
+
+def current_sign_offs(record: WorkflowModel) -> list[SignOff]:
+    return [s for s in record.sign_offs.all() if s.step_seq == record.step_seq]

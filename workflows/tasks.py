@@ -1,0 +1,96 @@
+"""Celery tasks of the engine. They take keys, reload, and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django_fsm_log.models import StateLog
+
+from .declarations import step_of
+from .models import Notification, WorkflowModel
+from .registry import transition_codename
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task: Any, *args: Any) -> bool:
+    """Queue a task; a broker that is down is logged, never raised into a request."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # the broker's errors are many and transport-specific
+        logger.exception("could not queue %s%r", task.name, args)
+        return False
+    return True
+
+
+def step_recipients(record: WorkflowModel) -> list[Any]:
+    """Users who can act on the record's current step, and its owner."""
+    model = type(record)
+    codenames = set()
+    roles: set[str] = set()
+    for t in model.workflow_transitions():
+        if t.source in (record.state, "*"):
+            codenames.add(transition_codename(t.name))
+            roles.update(step_of(t).notify)
+    spec = record.current_sign_off_step()
+    if spec:
+        roles.update(spec.roles)
+    ct = ContentType.objects.get_for_model(model)
+    who = Q(groups__name__in=roles) | Q(pk=record.owner_id)
+    if codenames:
+        perms = Q(permissions__content_type=ct, permissions__codename__in=codenames)
+        who |= Q(groups__in=Group.objects.filter(perms))
+        who |= Q(user_permissions__content_type=ct, user_permissions__codename__in=codenames)
+    return list(get_user_model().objects.filter(who, is_active=True).distinct())
+
+
+@shared_task(acks_late=True)
+def notify_step(content_type_id: int, object_id: int, step_seq: int) -> int:
+    """Tell everyone concerned that a record entered a step. Returns how many were told."""
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    record = model.objects.filter(pk=object_id).first()
+    if record is None or record.step_seq != step_seq:
+        return 0  # the record moved on; the newer step has its own notification
+    log = StateLog.objects.for_(record).order_by("-pk").first()
+    actor_id = log.by_id if log else None
+    sent = 0
+    for user in step_recipients(record):
+        if user.pk == actor_id:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            message = render_to_string(
+                "emails/step_entered.txt", {"record": record, "log": log, "user": user}
+            ).strip()
+        try:
+            with transaction.atomic():
+                note = Notification.objects.create(
+                    recipient=user,
+                    key=f"step:{content_type_id}:{object_id}:{step_seq}",
+                    content_type_id=content_type_id,
+                    object_id=object_id,
+                    message=message.splitlines()[0][:500],
+                    url=record.get_absolute_url(),
+                )
+        except IntegrityError:
+            continue  # already told: a retried or duplicated task
+        if user.email:
+            send_mail(
+                subject=note.message,
+                message=message,
+                from_email=None,
+                recipient_list=[user.email],
+            )
+            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent

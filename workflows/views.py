@@ -1,0 +1,427 @@
+"""Generic views every process gets: record page with actions, list, create, inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_fsm_log.models import StateLog
+
+from .access import by_deadline, can_create, can_view_process, inbox
+from .declarations import step_of
+from .diagram import Edge, render_state_diagram
+from .forms import AttachmentForm, SignOffForm
+from .models import Attachment, WorkflowModel
+from .registry import process_model
+from .roles import role_label
+from .services import (
+    FormInvalid,
+    StaleRecord,
+    StepNotAvailable,
+    attachment_add,
+    available_actions,
+    current_sign_offs,
+    record_create,
+    signoff_record,
+    transition_form,
+    transition_perform,
+    user_roles,
+)
+
+
+def _seen_seq(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("_seq", ""))
+    except ValueError:
+        return None
+
+
+def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
+    states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
+    edges = [
+        Edge(str(t.source), str(t.target), str(step_of(t).label))
+        for t in model.workflow_transitions()
+        if t.source != "*" and t.target is not None
+    ]
+    return render_state_diagram(
+        states, edges, current=current, final_states={str(s) for s in model.final_states}
+    )
+
+
+def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
+    """The audit trail with sign-offs and attachments, oldest first."""
+    model = type(record)
+    entries: list[dict[str, Any]] = []
+    for log in StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk"):
+        label = ""
+        if log.transition in ("create", "reorder") or not model.transition_named(log.transition):
+            label = {"create": _("Created"), "reorder": _("Created as a new round")}.get(
+                log.transition, log.transition
+            )
+        else:
+            label = model.step_of(log.transition).label
+        entries.append(
+            {
+                "kind": "step",
+                "at": log.timestamp,
+                "user": log.by,
+                "label": label,
+                "source": model.state_label(log.source_state) if log.source_state else "",
+                "target": model.state_label(log.state),
+                "comment": log.description or "",
+            }
+        )
+    for s in record.sign_offs.select_related("user"):
+        entries.append(
+            {
+                "kind": "signoff",
+                "at": s.signed_at,
+                "user": s.user,
+                "label": role_label(s.role),
+                "decision": s.decision,
+                "decision_label": s.get_decision_display(),
+                "comment": s.comment,
+            }
+        )
+    for a in record.attachments.select_related("uploaded_by"):
+        entries.append(
+            {"kind": "attachment", "at": a.uploaded_at, "user": a.uploaded_by, "attachment": a}
+        )
+    entries.sort(key=lambda e: e["at"])
+    return entries
+
+
+class WorkflowDetailView(View):
+    """The record page. POST to its step, sign and attach URLs acts on the record.
+
+    A subclass sets ``model`` and ``template_name`` (which extends
+    ``workflows/record_base.html``) and may add context in ``extra_context``.
+    """
+
+    model: type[WorkflowModel]
+    template_name: str
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.select_related("created_by", *self.select_related)
+
+    def get_record(self, pk: int) -> WorkflowModel:
+        if not can_view_process(self.request.user, self.model):
+            raise PermissionDenied(_("You have no role in this process."))
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def extra_context(self, record: WorkflowModel) -> dict[str, Any]:
+        return {}
+
+    def context(
+        self,
+        record: WorkflowModel,
+        bound: tuple[str, forms.BaseForm] | None = None,
+        signoff_form: forms.Form | None = None,
+        attachment_form: forms.Form | None = None,
+    ) -> dict[str, Any]:
+        user = self.request.user
+        actions = []
+        for action in available_actions(record, user):
+            if bound and bound[0] == action.name:
+                form = bound[1]
+            else:
+                form = transition_form(action.step, record, prefix=action.name)
+            actions.append(
+                {"action": action, "form": form, "open": bool(bound and bound[0] == action.name)}
+            )
+        spec = record.current_sign_off_step()
+        sign_offs = current_sign_offs(record) if spec else []
+        signoff = None
+        if spec:
+            signed_roles = {s.role for s in sign_offs}
+            mine = [
+                (r, role_label(r))
+                for r in spec.roles
+                if r not in signed_roles and (r in user_roles(user) or user.is_superuser)
+            ]
+            decisions = [d for d in spec.decisions if d[0] == "agree" or spec.on_refuse]
+            signoff = {
+                "spec": spec,
+                "rows": [
+                    {
+                        "role": r,
+                        "label": role_label(r),
+                        "sign_off": next((s for s in sign_offs if s.role == r), None),
+                    }
+                    for r in spec.roles
+                ],
+                "form": signoff_form
+                or (SignOffForm(roles=mine, decisions=decisions) if mine else None),
+            }
+        return {
+            "record": record,
+            "opts": record._meta,
+            "actions": actions,
+            "signoff": signoff,
+            "timeline": timeline(record),
+            "diagram": diagram_svg(type(record), record.state),
+            "attachment_form": attachment_form or AttachmentForm(),
+            "now": timezone.now(),
+            **self.extra_context(record),
+        }
+
+    def get(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        if kwargs.get("action"):
+            return HttpResponseNotAllowed(["POST"])
+        record = self.get_record(pk)
+        return render(request, self.template_name, self.context(record))
+
+    def post(self, request: HttpRequest, pk: int, action: str = "", name: str = "") -> HttpResponse:
+        record = self.get_record(pk)
+        handler = {"step": self.post_step, "sign": self.post_sign, "attach": self.post_attach}.get(
+            action
+        )
+        if handler is None:
+            return HttpResponseNotAllowed(["GET"])
+        try:
+            return handler(record, name)
+        except (StaleRecord, StepNotAvailable) as exc:
+            messages.error(request, exc.message)
+            return redirect(record)
+
+    def post_step(self, record: WorkflowModel, name: str) -> HttpResponse:
+        request = self.request
+        prefixed = {k.removeprefix(f"{name}-"): v for k, v in request.POST.items()}
+        data = request.POST.copy()
+        data.update(prefixed)
+        files = {k.removeprefix(f"{name}-"): v for k, v in request.FILES.items()}
+        try:
+            updated = transition_perform(
+                record=record,
+                name=name,
+                user=request.user,
+                data=data,
+                files=files,
+                seen_seq=_seen_seq(request),
+            )
+        except FormInvalid as exc:
+            exc.form.prefix = name
+            messages.error(request, exc.message)
+            record.refresh_from_db()
+            return render(
+                request,
+                self.template_name,
+                self.context(record, bound=(name, exc.form)),
+                status=400,
+            )
+        messages.success(
+            request,
+            _("%(ref)s: “%(step)s” done. Now: %(state)s.")
+            % {
+                "ref": updated.reference,
+                "step": updated.step_of(name).label,
+                "state": updated.state_label(updated.state),
+            },
+        )
+        return redirect(updated)
+
+    def post_sign(self, record: WorkflowModel, name: str) -> HttpResponse:
+        request = self.request
+        spec = record.current_sign_off_step()
+        if spec is None:
+            raise StepNotAvailable(_("This step needs no sign-off."))
+        form = SignOffForm(
+            request.POST,
+            roles=[(r, role_label(r)) for r in spec.roles],
+            decisions=list(spec.decisions),
+        )
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below."))
+            return render(
+                request, self.template_name, self.context(record, signoff_form=form), status=400
+            )
+        signoff_record(
+            record=record,
+            user=request.user,
+            role=form.cleaned_data["role"],
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+            seen_seq=_seen_seq(request),
+        )
+        messages.success(request, _("Your sign-off was recorded."))
+        return redirect(record)
+
+    def post_attach(self, record: WorkflowModel, name: str) -> HttpResponse:
+        request = self.request
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("The file was not attached."))
+            return render(
+                request, self.template_name, self.context(record, attachment_form=form), status=400
+            )
+        attachment_add(
+            record=record,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, _("File attached."))
+        return redirect(record)
+
+
+class WorkflowListView(View):
+    """A process's records with filters, search and pages.
+
+    A subclass sets ``model``, ``template_name``, ``filterset_class`` (a
+    django-filter FilterSet) and ``search_fields``.
+    """
+
+    model: type[WorkflowModel]
+    template_name: str
+    filterset_class: Any
+    search_fields: tuple[str, ...] = ("reference",)
+    select_related: tuple[str, ...] = ()
+    paginate_by = 25
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not can_view_process(request.user, self.model):
+            raise PermissionDenied(_("You have no role in this process."))
+        qs = self.model.objects.select_related(*self.select_related)
+        term = request.GET.get("q", "").strip()[:100]
+        if term:
+            cond = Q()
+            for f in self.search_fields:
+                cond |= Q(**{f"{f}__icontains": term})
+            qs = qs.filter(cond)
+        filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+        qs = filterset.qs if filterset.is_valid() else qs.none()
+        if request.GET.get("order") == "due":
+            qs = by_deadline(qs)
+        else:
+            qs = qs.order_by("-created_at", "-pk")
+        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            self.template_name,
+            {
+                "opts": self.model._meta,
+                "model": self.model,
+                "filter": filterset,
+                "page_obj": page,
+                "records": page.object_list,
+                "q": term,
+                "query": query.urlencode(),
+                "can_create": can_create(request.user, self.model),
+                "diagram": diagram_svg(self.model),
+                "now": timezone.now(),
+            },
+        )
+
+
+class WorkflowCreateView(View):
+    model: type[WorkflowModel]
+    form_class: type[forms.ModelForm]
+    template_name = "workflows/record_form.html"
+    initial_due: Any = None
+
+    def check(self) -> None:
+        if not can_create(self.request.user, self.model):
+            raise PermissionDenied(_("Your role may not create this record."))
+
+    def get_initial(self) -> dict[str, Any]:
+        return {}
+
+    def render_form(self, form: forms.ModelForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "opts": self.model._meta, "model": self.model},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        return self.render_form(self.form_class(initial=self.get_initial()))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        form = self.form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        record = record_create(form=form, user=request.user, due=self.initial_due)
+        messages.success(request, _("%(ref)s created.") % {"ref": record.reference})
+        return redirect(record)
+
+
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    sections = inbox(request.user)
+    chosen = request.GET.get("process", "")
+    shown = [s for s in sections if not chosen or s.key == chosen]
+    rows = sorted(
+        ((s, r) for s in shown for r in s.records),
+        key=lambda sr: (sr[1].step_due_at is None, sr[1].step_due_at or sr[1].created_at),
+    )
+    return render(
+        request,
+        "workflows/inbox.html",
+        {"sections": sections, "rows": rows, "chosen": chosen, "now": timezone.now()},
+    )
+
+
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    model = process_model(attachment.content_type.app_label, attachment.content_type.model)
+    if model is None or not can_view_process(request.user, model):
+        raise PermissionDenied(_("You have no role in this process."))
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    return FileResponse(
+        handle,
+        as_attachment=not attachment.mime_type.startswith(("image/", "application/pdf")),
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+
+
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    return render(request, "workflows/notifications.html", {"page_obj": page})
+
+
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    qs = request.user.notifications.filter(read_at__isnull=True)
+    if request.POST.get("id"):
+        qs = qs.filter(pk=request.POST["id"])
+    qs.update(read_at=timezone.now())
+    return redirect("workflows:notifications")
+
+
+def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpResponse:
+    model = process_model(app_label, model_name)
+    if model is None:
+        raise Http404
+    return HttpResponse(diagram_svg(model), content_type="image/svg+xml")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else _("You may not do this.")
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
