@@ -104,16 +104,16 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.reference or f"{self._meta.verbose_name} (new)"
 
-    def get_absolute_url(self) -> str:
-        return reverse(
-            f"{self._meta.app_label}:{self._meta.model_name}_detail", kwargs={"pk": self.pk}
-        )
-
     def save(self, *args, **kwargs) -> None:
         if not self.reference:
             year = timezone.localdate().year
             self.reference = ReferenceCounter.next_reference(self.reference_prefix, year)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            f"{self._meta.app_label}:{self._meta.model_name}_detail", kwargs={"pk": self.pk}
+        )
 
     # Declarations, read back from the model.
 

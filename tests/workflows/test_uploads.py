@@ -208,7 +208,7 @@ def test_utf8_csv_with_bom_is_text():
 
 
 def test_gb18030_text_is_text():
-    content = "样品工作单：第一批，共十二件。\r\n".encode("gb18030")  # noqa: RUF001
+    content = "样品工作单：第一批，共十二件。\r\n".encode("gb18030")
     with pytest.raises(UnicodeDecodeError):
         content.decode("utf-8")  # really not UTF-8: the GB18030 branch is exercised
     assert validate_upload(upload("说明.txt", content)) == "text/plain"
