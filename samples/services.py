@@ -45,7 +45,7 @@ def sample_start_next_round(
     return record_start(
         record=new,
         user=user,
-        name="reorder",
+        name="new_round",
         comment=feedback and f"{record.reference}: {feedback}",
         due=SampleOrder.step_of("issue_work_order").due,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 from typing import Any
 
 from django import forms
@@ -13,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_fsm_log.models import StateLog
@@ -47,15 +50,41 @@ def _seen_seq(request: HttpRequest) -> int | None:
 
 
 def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
+    """The process diagram; a step possible from many states (cancelling) is
+    named under it instead of drawn as an arrow from each of them."""
     states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
-    edges = [
-        Edge(str(t.source), str(t.target), str(step_of(t).label))
-        for t in model.workflow_transitions()
-        if t.source != "*" and t.target is not None
-    ]
-    return render_state_diagram(
+    sources: dict[str, list[Any]] = {}
+    for t in model.workflow_transitions():
+        if t.source != "*" and t.target is not None:
+            sources.setdefault(t.name, []).append(t)
+    edges, notes = [], []
+    for name, transitions in sources.items():
+        label = str(step_of(transitions[0]).label)
+        if len(transitions) > 3:
+            target = model.state_label(transitions[0].target)
+            notes.append(
+                _("“%(step)s” (→ %(target)s) is possible from %(count)s states.")
+                % {"step": label, "target": target, "count": len(transitions)}
+            )
+            continue
+        edges.extend(Edge(str(t.source), str(t.target), label) for t in transitions)
+    svg = render_state_diagram(
         states, edges, current=current, final_states={str(s) for s in model.final_states}
     )
+    # Drawn at its natural size (the wrapper scrolls sideways) so that the
+    # labels of a long process stay readable on a narrow column.
+    match = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg)
+    if match:
+        svg = svg.replace('width="100%"', f'width="{float(match[1]) * 0.8:.0f}"', 1)
+    caption = "".join(f'<p class="small text-muted mb-0">{escape(n)}</p>' for n in notes)
+    return svg + caption
+
+
+# Audit entries that open a record rather than move it.
+START_LABELS = {
+    "create": gettext_lazy("Created"),
+    "new_round": gettext_lazy("Created as a new round"),
+}
 
 
 def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
@@ -63,13 +92,10 @@ def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
     model = type(record)
     entries: list[dict[str, Any]] = []
     for log in StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk"):
-        label = ""
-        if log.transition in ("create", "reorder") or not model.transition_named(log.transition):
-            label = {"create": _("Created"), "reorder": _("Created as a new round")}.get(
-                log.transition, log.transition
-            )
-        else:
+        if model.transition_named(log.transition):
             label = model.step_of(log.transition).label
+        else:
+            label = START_LABELS.get(log.transition, log.transition)
         entries.append(
             {
                 "kind": "step",
@@ -82,6 +108,8 @@ def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
             }
         )
     for s in record.sign_offs.select_related("user"):
+        spec = model.sign_off_steps.get(s.state)
+        decisions = dict(spec.decisions) if spec else {}
         entries.append(
             {
                 "kind": "signoff",
@@ -89,7 +117,7 @@ def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
                 "user": s.user,
                 "label": role_label(s.role),
                 "decision": s.decision,
-                "decision_label": s.get_decision_display(),
+                "decision_label": decisions.get(s.decision) or s.get_decision_display(),
                 "comment": s.comment,
             }
         )

@@ -14,17 +14,21 @@ from django.db import transaction
 from workflows.registry import sync_roles
 from workflows.roles import ROLES
 
+# Full names as Chinese staff write them (family name first) go in first_name,
+# so that get_full_name() shows them unchanged.
 DEMO_NAMES = {
-    "marketing_manager": ("王", "经理"),
-    "product_marketing_manager": ("李", "部长"),
-    "sales": ("张", "业务"),
-    "sales_assistant": ("陈", "跟单"),
-    "sample_room": ("刘", "样版"),
-    "pmc": ("杨", "PMC"),
-    "qa": ("赵", "品质"),
-    "warehouse": ("黄", "仓管"),
-    "finance": ("周", "会计"),
-    "gm": ("吴", "总"),
+    "marketing_manager": "王建国",
+    "product_marketing_manager": "李明",
+    "sales": "张伟",
+    "sales_assistant": "陈静",
+    "sample_room": "刘洋",
+    "pmc": "杨帆",
+    "qa": "赵敏",
+    "warehouse": "黄强",
+    "finance": "周丽",
+    "gm": "吴海",
+    "ka_dept_manager": "孙磊",
+    "tech_director": "郑涛",
 }
 
 
@@ -38,12 +42,10 @@ class Command(BaseCommand):
         User = get_user_model()
         with transaction.atomic():
             for role in ROLES:
-                last, first = DEMO_NAMES.get(role.code, ("", str(role.label)))
                 user, created = User.objects.get_or_create(
                     username=role.code,
                     defaults={
-                        "first_name": first,
-                        "last_name": last,
+                        "first_name": DEMO_NAMES.get(role.code, ""),
                         "email": f"{role.code}@example.com",
                         "is_staff": role.manager,
                     },
