@@ -1,0 +1,80 @@
+# make run   the application on http://127.0.0.1:8000 with a Celery worker (and beat)
+# make test  everything CI checks: lint, Django checks, pytest on PostgreSQL and
+#            SQLite, then the browser tests
+#
+# Needs Python 3.11+ (PYTHON=... to choose one). `make test` also needs
+# PostgreSQL, Redis and Debian's chromium; .ci/run installs and starts them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# The targets share a test database and the browser; never run them side by side.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# pip runs again only when pyproject.toml is newer than this file.
+STAMP := $(VENV)/.installed
+
+# `make test` talks to the services of the project's machines unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PG_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
+# A throw-away key, only so that the production settings load for `check --deploy`.
+CHECK_SECRET_KEY := ci-check-only-Vq7xR2mK9pLw4Zt8NbY3cJ6hF1sD5gA0eU9iOoTr
+PYTEST := $(PY) -m pytest
+
+.PHONY: help install run test lint check test-postgres test-sqlite test-e2e messages
+
+help:
+	@echo "make run            migrate, load the demo data, serve http://127.0.0.1:8000 with a Celery worker"
+	@echo "make test           lint + checks + pytest on PostgreSQL and SQLite + browser tests (what CI runs)"
+	@echo "make lint           ruff check and ruff format --check"
+	@echo "make check          Django system checks, missing migrations, production settings"
+	@echo "make test-postgres  pytest on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make test-sqlite    pytest on SQLite with the local broker"
+	@echo "make test-e2e       browser tests with /usr/bin/chromium"
+	@echo "make messages       update and compile the zh_Hans translations (needs gettext)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000 and log in as a role (e.g. sales) or admin; Ctrl-C stops the server and the worker."
+	$(PY) manage.py runworker 127.0.0.1:8000
+
+test: lint check test-postgres test-sqlite test-e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.production DJANGO_SECRET_KEY='$(CHECK_SECRET_KEY)' \
+		DJANGO_ALLOWED_HOSTS=example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+test-postgres: $(STAMP)
+	$(PG_ENV) $(PYTEST) -m 'not e2e'
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(PYTEST) -m 'not e2e'
+
+test-e2e: $(STAMP)
+	$(PG_ENV) $(PYTEST) -m e2e
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv
+	$(PY) manage.py compilemessages --ignore=.venv
