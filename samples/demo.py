@@ -216,7 +216,6 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                     due_date=timezone.localdate() + dt.timedelta(days=7),
                 ),
                 user=sales,
-                due="due_date",
             )
             _walk(board, path, users)
     return True

@@ -50,6 +50,7 @@ class SampleOrder(WorkflowModel):
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)
+    initial_due = ONE_DAY  # the order clerk issues the work order within a day
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -406,6 +407,7 @@ class Board(WorkflowModel):
     final_states = frozenset({State.SIGNED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)
+    initial_due = "due_date"
 
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.MAKING, protected=True

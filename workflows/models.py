@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from .declarations import SignOffStep, Step, step_of
+from .declarations import DueRule, SignOffStep, Step, step_of
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -71,6 +71,8 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     sign_off_steps: ClassVar[dict[str, SignOffStep]] = {}
     # The user responsible for the record: notified of every step.
     owner_field: ClassVar[str] = "created_by"
+    # The deadline of the first step, given when the record is opened.
+    initial_due: ClassVar[DueRule | None] = None
     process_label: ClassVar[str | Promise] = ""
     process_code: ClassVar[str] = ""
 

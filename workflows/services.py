@@ -291,7 +291,7 @@ def record_start(
         record.created_by = user
         if not getattr(record, f"{record.owner_field}_id", None):
             setattr(record, record.owner_field, user)
-        _enter_step(record, due)
+        _enter_step(record, due if due is not None else record.initial_due)
         record.save()
         _audit(record, user=user, source=None, target=record.state, name=name, comment=comment)
         _queue_notifications(record)
@@ -384,6 +384,20 @@ def signoff_record(
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
     return sign_off
+
+
+def waiting_for(record: WorkflowModel) -> list[str | Promise]:
+    """The departments that can move the record on from its current state."""
+    if record.is_final:
+        return []
+    roles: list[str] = []
+    for t in record.workflow_transitions():
+        if t.source in (record.state, "*"):
+            roles.extend(r for r in step_of(t).roles if r not in roles)
+    spec = record.current_sign_off_step()
+    if spec:
+        roles.extend(r for r in spec.roles if r not in roles)
+    return [role_label(r) for r in roles]
 
 
 def current_sign_offs(record: WorkflowModel) -> list[SignOff]:

@@ -39,6 +39,7 @@ from .services import (
     transition_form,
     transition_perform,
     user_roles,
+    waiting_for,
 )
 
 
@@ -58,7 +59,7 @@ def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
         if t.source != "*" and t.target is not None:
             sources.setdefault(t.name, []).append(t)
     edges, notes = [], []
-    for name, transitions in sources.items():
+    for transitions in sources.values():
         label = str(step_of(transitions[0]).label)
         if len(transitions) > 3:
             target = model.state_label(transitions[0].target)
@@ -198,6 +199,7 @@ class WorkflowDetailView(View):
             "actions": actions,
             "signoff": signoff,
             "timeline": timeline(record),
+            "waiting_for": waiting_for(record),
             "diagram": diagram_svg(type(record), record.state),
             "attachment_form": attachment_form or AttachmentForm(),
             "now": timezone.now(),
@@ -358,7 +360,6 @@ class WorkflowCreateView(View):
     model: type[WorkflowModel]
     form_class: type[forms.ModelForm]
     template_name = "workflows/record_form.html"
-    initial_due: Any = None
 
     def check(self) -> None:
         if not can_create(self.request.user, self.model):
@@ -384,7 +385,7 @@ class WorkflowCreateView(View):
         form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
-        record = record_create(form=form, user=request.user, due=self.initial_due)
+        record = record_create(form=form, user=request.user)
         messages.success(request, _("%(ref)s created.") % {"ref": record.reference})
         return redirect(record)
 
