@@ -11,14 +11,15 @@ from .models import Board, SampleOrder
 
 
 class OverdueFilterMixin(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(
-        label=_("Overdue only"),
+    overdue = django_filters.ChoiceFilter(
+        label=_("Deadline"),
+        choices=[("true", _("Overdue only"))],
+        empty_label=_("Any"),
         method="filter_overdue",
-        widget=django_filters.widgets.BooleanWidget(),
     )
 
-    def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value:
+    def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "true":
             return qs.exclude(state__in=qs.model.final_states).filter(
                 step_due_at__lt=timezone.now()
             )
@@ -28,7 +29,7 @@ class OverdueFilterMixin(django_filters.FilterSet):
 class SampleOrderFilter(OverdueFilterMixin):
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=SampleOrder.State.choices)
     customer = django_filters.ModelChoiceFilter(
-        label=_("Customer"), queryset=Customer.objects.all()
+        label=_("Customer"), queryset=Customer.objects.all(), empty_label=_("All customers")
     )
 
     class Meta:
@@ -40,7 +41,7 @@ class BoardFilter(OverdueFilterMixin):
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Board.State.choices)
     kind = django_filters.ChoiceFilter(label=_("Board type"), choices=Board.Kind.choices)
     customer = django_filters.ModelChoiceFilter(
-        label=_("Customer"), queryset=Customer.objects.all()
+        label=_("Customer"), queryset=Customer.objects.all(), empty_label=_("All customers")
     )
 
     class Meta:

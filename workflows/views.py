@@ -330,6 +330,12 @@ class WorkflowListView(View):
                 cond |= Q(**{f"{f}__icontains": term})
             qs = qs.filter(cond)
         filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+        for field in filterset.form.fields.values():
+            multiple = isinstance(field.widget, forms.SelectMultiple)
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            if multiple:
+                field.widget.attrs.setdefault("size", "4")
         qs = filterset.qs if filterset.is_valid() else qs.none()
         if request.GET.get("order") == "due":
             qs = by_deadline(qs)
