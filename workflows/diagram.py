@@ -156,6 +156,7 @@ def render_state_diagram(
     edges: list[Edge],
     current: str | None = None,
     final_states: set[str] | None = None,
+    title: str = "State diagram",
 ) -> str:
     """Return an ``<svg>`` element (a str) drawing the states and transitions.
 
@@ -175,7 +176,7 @@ def render_state_diagram(
     arrow = "wf-arrow-" + hashlib.sha1(key.encode()).hexdigest()[:10]
     head = (
         '<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" width="100%" '
-        'role="img" aria-label="State diagram" font-family="system-ui, sans-serif" '
+        f'role="img" aria-label="{escape(str(title))}" font-family="system-ui, sans-serif" '
     )
     if not labels:
         return head + 'viewBox="0 0 0 0"></svg>'

@@ -104,7 +104,7 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
         indexes = [models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due")]
 
     def __str__(self) -> str:
-        return self.reference or f"{self._meta.verbose_name} (new)"
+        return self.reference or str(_("new %(name)s") % {"name": self._meta.verbose_name})
 
     def save(self, *args, **kwargs) -> None:
         if not self.reference:

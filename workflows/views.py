@@ -70,7 +70,11 @@ def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
             continue
         edges.extend(Edge(str(t.source), str(t.target), label) for t in transitions)
     svg = render_state_diagram(
-        states, edges, current=current, final_states={str(s) for s in model.final_states}
+        states,
+        edges,
+        current=current,
+        final_states={str(s) for s in model.final_states},
+        title=_("State diagram: %(process)s") % {"process": model.process_label},
     )
     # Drawn at its natural size (the wrapper scrolls sideways) so that the
     # labels of a long process stay readable on a narrow column.
@@ -329,7 +333,8 @@ class WorkflowListView(View):
             for f in self.search_fields:
                 cond |= Q(**{f"{f}__icontains": term})
             qs = qs.filter(cond)
-        filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+        # Always bound, so that an empty query string lists everything.
+        filterset = self.filterset_class(request.GET, queryset=qs, request=request)
         for field in filterset.form.fields.values():
             multiple = isinstance(field.widget, forms.SelectMultiple)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -4,6 +4,11 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from workflows.roles import role_label
+from workflows.services import user_roles
 
 register = template.Library()
 
@@ -20,3 +25,23 @@ def page_url(query: str, page: int) -> str:
 def field_value(record: Any, name: str) -> Any:
     display = getattr(record, f"get_{name}_display", None)
     return display() if callable(display) else getattr(record, name)
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user as colleagues know them: full name, else username; the system when nobody."""
+    if user is None:
+        return str(_("system"))
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def roles_of(user: Any) -> str:
+    """The user's roles in the interface language."""
+    separator = pgettext("list separator", ", ")
+    return separator.join(str(role_label(code)) for code in sorted(user_roles(user)))
+
+
+@register.filter
+def join_list(items: Any) -> str:
+    return pgettext("list separator", ", ").join(str(i) for i in items)
