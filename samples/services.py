@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from workflows.services import record_start
 
@@ -37,7 +38,9 @@ def sample_start_next_round(
         materials=record.materials,
         due_date=data["due_date"],
         production_plan=record.production_plan,
+        # The re-order reissues the work order with the earlier clerk's plan.
         order_clerk=record.order_clerk,
+        work_order_issued_at=timezone.now(),
         round=record.round + 1,
         previous_round=record,
         customer_feedback="",
