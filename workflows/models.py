@@ -125,8 +125,12 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
 
     @classmethod
     def workflow_transitions(cls) -> list[Transition]:
-        """Every declared transition, one per (method, source)."""
-        return list(cls.state_field().get_all_transitions(cls))
+        """Every declared transition, one per (method, source), in the order of
+        the model's source (django-fsm lists them alphabetically)."""
+        return sorted(
+            cls.state_field().get_all_transitions(cls),
+            key=lambda t: t.method.__code__.co_firstlineno,
+        )
 
     @classmethod
     def state_label(cls, state: str | None) -> str | Promise:

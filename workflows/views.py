@@ -82,7 +82,7 @@ def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
     if match:
         svg = svg.replace('width="100%"', f'width="{float(match[1]) * 0.8:.0f}"', 1)
     caption = "".join(f'<p class="small text-muted mb-0">{escape(n)}</p>' for n in notes)
-    return svg + caption
+    return f'<div class="diagram-wrap">{svg}</div>{caption}'
 
 
 # Audit entries that open a record rather than move it.
