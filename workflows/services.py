@@ -234,15 +234,19 @@ def transition_perform(
     """
     try:
         with transaction.atomic():
-            locked = _lock(record, seen_seq)
+            locked = _lock(record, None)
             declared = locked.transition_named(name)
             if not declared:
                 raise StepNotAvailable(_("There is no such step."))
             label = step_of(declared[0]).label
+            # The role is checked first: a wrong role is refused as such,
+            # whatever the state of the page it came from.
             if not declared[0].has_perm(locked, user):
                 raise PermissionDenied(
                     _("Your role may not take the step “%(step)s”.") % {"step": label}
                 )
+            if seen_seq is not None and locked.step_seq != seen_seq:
+                raise StaleRecord(STALE_MESSAGE)
             transition = transition_from(locked, name)
             if transition is None:
                 raise StepNotAvailable(
