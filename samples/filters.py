@@ -17,7 +17,7 @@ class SampleOrderFilter(WorkflowFilterSet):
 
     class Meta:
         model = SampleOrder
-        fields = ["state", "customer", "overdue"]
+        fields = ["state", "customer", "overdue", "mine"]
 
 
 class BoardFilter(WorkflowFilterSet):
@@ -29,4 +29,4 @@ class BoardFilter(WorkflowFilterSet):
 
     class Meta:
         model = Board
-        fields = ["state", "kind", "customer", "overdue"]
+        fields = ["state", "kind", "customer", "overdue", "mine"]
