@@ -19,6 +19,7 @@ from .services import (
     StaleRecord,
     StepNotAvailable,
     available_actions,
+    seen_seq_from,
     transition_form,
     transition_perform,
 )
@@ -88,7 +89,7 @@ class WorkflowAdminMixin:
                     user=request.user,
                     data=request.POST,
                     files=request.FILES,
-                    seen_seq=int(request.POST.get("_seq") or record.step_seq),
+                    seen_seq=seen_seq_from(request.POST.get("_seq")),
                 )
             except FormInvalid as exc:
                 form, status = exc.form, 400

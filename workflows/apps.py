@@ -4,13 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_after_migrate(sender, app_config=None, verbosity=1, using="default", **kwargs):
-    # Runs once, after the last app has migrated and its permissions exist.
+    # post_migrate is sent once every migration has run; the permissions of
+    # apps that come later in the signal's order are created here first.
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
 
-    last = list(apps.get_app_configs())[-1]
-    if sender is not last:
-        return
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
     from .registry import sync_roles
@@ -26,4 +24,4 @@ class WorkflowsConfig(AppConfig):
         from .registry import bind_permissions
 
         bind_permissions()
-        post_migrate.connect(_sync_after_migrate, dispatch_uid="workflows_sync_roles")
+        post_migrate.connect(_sync_after_migrate, sender=self, dispatch_uid="workflows_sync_roles")

@@ -192,6 +192,14 @@ def _queue_notifications(record: WorkflowModel) -> None:
     transaction.on_commit(lambda: enqueue(notify_step, *args))
 
 
+def seen_seq_from(value: Any) -> int | None:
+    """The step number a page was showing (its hidden ``_seq``), if readable."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _lock(record: WorkflowModel, seen_seq: int | None) -> WorkflowModel:
     locked = type(record).objects.select_for_update().get(pk=record.pk)
     if seen_seq is not None and locked.step_seq != seen_seq:
@@ -224,6 +232,7 @@ def transition_perform(
     data: Any = None,
     files: Any = None,
     seen_seq: int | None = None,
+    prefix: str | None = None,
 ) -> WorkflowModel:
     """Take transition ``name`` on ``record`` for ``user``.
 
@@ -261,15 +270,16 @@ def transition_perform(
                 raise StepNotAvailable(
                     " ".join(str(getattr(c, "message", _("Not possible yet."))) for c in unmet)
                 )
-            form = transition_form(step, locked, data, files)
+            form = transition_form(step, locked, data, files, prefix=prefix)
             if not form.is_valid():
                 raise FormInvalid(form)
             cleaned = dict(form.cleaned_data)
             comment = cleaned.pop("comment", "") or ""
             upload = cleaned.pop("attachment", None)
+            source = locked.state
             _run(locked, transition, user, comment, cleaned)
             if upload is not None:
-                attachment_add(record=locked, user=user, upload=upload)
+                attachment_add(record=locked, user=user, upload=upload, state=source)
             if step.effect is not None:
                 effect = step.effect
                 if isinstance(effect, str):
@@ -313,16 +323,21 @@ def record_create(
 
 
 def attachment_add(
-    *, record: WorkflowModel, user: AbstractBaseUser, upload: Any, description: str = ""
+    *,
+    record: WorkflowModel,
+    user: AbstractBaseUser,
+    upload: Any,
+    description: str = "",
+    state: str | None = None,
 ) -> Attachment:
-    """Attach a validated upload to the record at its current step."""
+    """Attach a validated upload to the record at its current step (or ``state``)."""
     mime = detect_content_type(upload) or "application/octet-stream"
     attachment = Attachment(
         record=record,
         original_name=upload.name[:255],
         mime_type=mime,
         size=upload.size,
-        state=record.state,
+        state=state or record.state,
         description=description,
         uploaded_by=user,
     )

@@ -34,25 +34,47 @@ def enqueue(task: Any, *args: Any) -> bool:
     return True
 
 
+def _holders(ct: ContentType, codenames: set[str]) -> Q:
+    """Users granted any of these permissions, through a group or directly."""
+    perms = Q(permissions__content_type=ct, permissions__codename__in=codenames)
+    return Q(groups__in=Group.objects.filter(perms)) | Q(
+        user_permissions__content_type=ct, user_permissions__codename__in=codenames
+    )
+
+
 def step_recipients(record: WorkflowModel) -> list[Any]:
-    """Users who can act on the record's current step, and its owner."""
+    """Users who can act on the record's current step, and its owner.
+
+    A step with a record rule (only the salesperson) counts only the users
+    the rule lets act on this record, not everyone holding the role.
+    """
     model = type(record)
-    codenames = set()
+    ct = ContentType.objects.get_for_model(model)
+    users = get_user_model().objects.filter(is_active=True)
+    free: set[str] = set()
+    ruled: list[tuple[str, Any]] = []
     roles: set[str] = set()
     for t in model.workflow_transitions():
-        if t.source in (record.state, "*"):
-            codenames.add(transition_codename(t.name))
-            roles.update(step_of(t).notify)
+        if t.source not in (record.state, "*"):
+            continue
+        step = step_of(t)
+        roles.update(step.notify)
+        if step.rule is None:
+            free.add(transition_codename(t.name))
+        else:
+            ruled.append((transition_codename(t.name), step.rule))
     spec = record.current_sign_off_step()
     if spec:
         roles.update(spec.roles)
-    ct = ContentType.objects.get_for_model(model)
     who = Q(groups__name__in=roles) | Q(pk=record.owner_id)
-    if codenames:
-        perms = Q(permissions__content_type=ct, permissions__codename__in=codenames)
-        who |= Q(groups__in=Group.objects.filter(perms))
-        who |= Q(user_permissions__content_type=ct, user_permissions__codename__in=codenames)
-    return list(get_user_model().objects.filter(who, is_active=True).distinct())
+    if free:
+        who |= _holders(ct, free)
+    found = {u.pk: u for u in users.filter(who).distinct()}
+    for codename, rule in ruled:
+        for user in users.filter(_holders(ct, {codename})).distinct():
+            if user.pk not in found and rule.allows(record, user):
+                found[user.pk] = user
+    return sorted(found.values(), key=lambda u: u.pk)
 
 
 @shared_task(acks_late=True)

@@ -35,6 +35,7 @@ from .services import (
     available_actions,
     current_sign_offs,
     record_create,
+    seen_seq_from,
     signoff_record,
     transition_form,
     transition_perform,
@@ -44,10 +45,16 @@ from .services import (
 
 
 def _seen_seq(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("_seq", ""))
-    except ValueError:
-        return None
+    return seen_seq_from(request.POST.get("_seq"))
+
+
+def _with_prefix(values: Any, prefix: str) -> Any:
+    """The step's form reads ``<step>-<field>``; a client may also send bare names."""
+    prefixed = values.copy()
+    for key in values:
+        if not key.startswith(f"{prefix}-") and f"{prefix}-{key}" not in values:
+            prefixed.setlist(f"{prefix}-{key}", values.getlist(key))
+    return prefixed
 
 
 def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
@@ -231,21 +238,17 @@ class WorkflowDetailView(View):
 
     def post_step(self, record: WorkflowModel, name: str) -> HttpResponse:
         request = self.request
-        prefixed = {k.removeprefix(f"{name}-"): v for k, v in request.POST.items()}
-        data = request.POST.copy()
-        data.update(prefixed)
-        files = {k.removeprefix(f"{name}-"): v for k, v in request.FILES.items()}
         try:
             updated = transition_perform(
                 record=record,
                 name=name,
                 user=request.user,
-                data=data,
-                files=files,
+                data=_with_prefix(request.POST, name),
+                files=_with_prefix(request.FILES, name),
                 seen_seq=_seen_seq(request),
+                prefix=name,
             )
         except FormInvalid as exc:
-            exc.form.prefix = name
             messages.error(request, exc.message)
             record.refresh_from_db()
             return render(

@@ -1,0 +1,613 @@
+"""Every step of sample production and of PS/PPS boards, taken over HTTP as the
+record page takes it: the happy path with its form and deadline, GET refused,
+the wrong state, a stale page or a double submit, missing fields; then the
+sign-offs and the new round of a rejected sample, and the boards' loops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+from factories import (
+    FACTORIES,
+    BoardFactory,
+    SampleOrderFactory,
+    UserFactory,
+    in_days,
+    is_owner_only,
+    make_png,
+    post_data,
+    step_data,
+    transitions_of,
+)
+
+from samples.models import Board, SampleOrder
+from workflows.declarations import form_class_of, step_of
+from workflows.models import Attachment, SignOff
+from workflows.services import StepNotAvailable, transition_form, transition_perform
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+TRANSITIONS = transitions_of(SampleOrder, Board)
+
+
+def _id(model: type, transition: Any) -> str:
+    return f"{model.__name__}.{transition.name}[{transition.source}]"
+
+
+CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS]
+# One case per step name, from its first source.
+FIRST_SOURCE: dict[tuple[type, str], Any] = {}
+for _m, _t in TRANSITIONS:
+    FIRST_SOURCE.setdefault((_m, _t.name), _t)
+STEP_CASES = [pytest.param(m, t, id=f"{m.__name__}.{n}") for (m, n), t in FIRST_SOURCE.items()]
+
+
+def _required_fields(transition: Any) -> list[str]:
+    form = transition_form(step_of(transition), None)
+    return [name for name, field in form.fields.items() if field.required]
+
+
+REQUIRED_CASES = [
+    pytest.param(m, t, field, id=f"{m.__name__}.{t.name}.{field}")
+    for (m, _n), t in FIRST_SOURCE.items()
+    for field in _required_fields(t)
+]
+
+STALE = "This record was changed by someone else while you were looking at it"
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def url(record: Any, action: str, **kwargs: Any) -> str:
+    opts = record._meta
+    return reverse(
+        f"{opts.app_label}:{opts.model_name}_{action}", kwargs={"pk": record.pk, **kwargs}
+    )
+
+
+def step_url(record: Any, name: str) -> str:
+    return url(record, "step", name=name)
+
+
+def snapshot(record: Any) -> tuple[str, int, int, int]:
+    fresh = type(record).objects.get(pk=record.pk)
+    return (
+        fresh.state,
+        fresh.step_seq,
+        StateLog.objects.for_(fresh).count(),
+        SampleOrder.objects.count() + Board.objects.count(),
+    )
+
+
+def ready_at(model: type, transition: Any, walker: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """A record built in the transition's source state, its sign-offs given,
+    and the user who may take the step."""
+    record = FACTORIES[model](state=transition.source, **kwargs)
+    if transition.conditions:
+        walker.sign_all(record)
+    return record, walker.actor(record, transition.name)
+
+
+def expected_due(step: Any, record: Any, before: dt.datetime, after: dt.datetime) -> Any:
+    """The (earliest, latest) deadline the step's rule allows, or None."""
+    rule = step.due
+    if rule is None or record.is_final:
+        return None
+    if isinstance(rule, dt.timedelta):
+        return before + rule, after + rule
+    if isinstance(rule, str):
+        day = getattr(record, rule)
+        end = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+        return end, end
+    # A rule computed from "now": evaluated after the step, it can only be later.
+    latest = rule(record)
+    return latest - (timezone.now() - before), latest
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- Happy paths ----------------------------------------------------------------------
+
+EFFECTS = {
+    "issue_work_order": lambda r, u: r.order_clerk_id == u.pk and r.work_order_issued_at,
+    "start_production": lambda r, u: r.production_started_at is not None,
+    "pass_inspection": lambda r, u: r.inspected_by_id == u.pk and r.inspected_at,
+    "fail_inspection": lambda r, u: r.inspected_by_id == u.pk and r.rework_count == 1,
+    "receive_into_store": lambda r, u: r.stored_at is not None,
+    "release_with_delivery_note": lambda r, u: (
+        r.dispatch_method == "delivery_note" and r.dispatched_at
+    ),
+    "send_by_courier": lambda r, u: r.dispatch_method == "courier" and r.dispatched_at,
+    "confirm_delivery": lambda r, u: r.delivered_at is not None,
+    "approve": lambda r, u: r.feedback_at is not None,
+    "reject": lambda r, u: r.feedback_at is not None,
+    "submit": lambda r, u: r.submitted_at is not None,
+    "remake": lambda r, u: r.round == 2,
+}
+
+
+@pytest.mark.parametrize(("model", "transition"), CASES)
+def test_step_with_valid_form_moves_the_record_saves_its_fields_and_sets_the_deadline(
+    model, transition, advance, client_for
+):
+    name = transition.name
+    record = advance(FACTORIES[model](), transition.source)
+    if transition.conditions:
+        advance.sign_all(record)
+    user = advance.actor(record, name)
+    step = step_of(transition)
+
+    client = client_for(user)
+    before = timezone.now()
+    response = client.post(
+        step_url(record, name), post_data(name, seq=record.step_seq, prefixed=True)
+    )
+    after = timezone.now()
+
+    assert response.status_code == 302
+    assert response.url == record.get_absolute_url()
+    seq = record.step_seq
+    record.refresh_from_db()
+    assert record.state == transition.target
+    assert record.step_seq == seq + 1
+    assert before <= record.step_started_at <= after
+    form_class = form_class_of(step)
+    if form_class is not None and issubclass(form_class, forms.ModelForm):
+        for field, value in step_data(name).items():
+            if field in form_class._meta.fields:
+                assert getattr(record, field) == value, field
+    due = expected_due(step, record, before, after)
+    if due is None:
+        assert record.step_due_at is None
+    else:
+        assert due[0] - dt.timedelta(seconds=1) <= record.step_due_at <= due[1]
+    if name in EFFECTS:
+        assert EFFECTS[name](record, user)
+    log = StateLog.objects.for_(record).latest("pk")
+    assert (log.transition, log.by_id, log.description) == (name, user.pk, f"Comment on {name}")
+    page = client.get(response.url)
+    assert messages_of(page) == [
+        f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
+    ]
+
+
+def test_start_production_is_due_at_the_end_of_the_production_due_date(advance, client_for):
+    record = advance(SampleOrderFactory(), "ordered")
+    assert record.due_date == in_days(10)
+    user = advance.actor(record, "start_production")
+
+    client_for(user).post(
+        step_url(record, "start_production"), post_data("start_production", seq=record.step_seq)
+    )
+
+    record.refresh_from_db()
+    local = timezone.localtime(record.step_due_at, timezone.get_default_timezone())
+    assert (local.date(), local.time()) == (in_days(10), dt.time(23, 59, 59))
+    assert str(local.tzinfo) == settings.TIME_ZONE
+
+
+def test_issue_work_order_is_due_one_day_later_and_records_the_plan(advance, client_for):
+    record = SampleOrderFactory()
+    user = advance.actor(record, "issue_work_order")
+
+    client_for(user).post(
+        step_url(record, "issue_work_order"),
+        post_data("issue_work_order", seq=record.step_seq, production_plan="Mould, then coat"),
+    )
+
+    record.refresh_from_db()
+    assert record.state == "ordered"
+    assert record.production_plan == "Mould, then coat"
+    assert record.quantity == 3
+    remaining = record.step_due_at - timezone.now()
+    assert dt.timedelta(hours=23, minutes=59) < remaining <= dt.timedelta(days=1)
+
+
+# --- Refusals that change nothing -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "transition"), STEP_CASES)
+def test_get_on_a_step_url_is_refused_and_changes_nothing(model, transition, walker, client_for):
+    record, user = ready_at(model, transition, walker)
+    before = snapshot(record)
+
+    response = client_for(user).get(
+        step_url(record, transition.name), post_data(transition.name, seq=record.step_seq)
+    )
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert snapshot(record) == before
+
+
+def _wrong_state(model: type, name: str) -> str:
+    sources = {t.source for t in model.transition_named(name)}
+    return next(s for s in model.State.values if s not in sources)
+
+
+@pytest.mark.parametrize(("model", "transition"), STEP_CASES)
+def test_step_posted_in_another_state_changes_nothing_and_says_why(
+    model, transition, walker, client_for
+):
+    name = transition.name
+    wrong = _wrong_state(model, name)
+    user = walker.user(step_of(transition).roles[0])
+    salesperson = user if is_owner_only(transition) else UserFactory(roles=["sales"])
+    record = FACTORIES[model](state=wrong, salesperson=salesperson)
+    before = snapshot(record)
+
+    response = client_for(user).post(
+        step_url(record, name), post_data(name, seq=record.step_seq), follow=True
+    )
+
+    assert response.redirect_chain == [(record.get_absolute_url(), 302)]
+    assert snapshot(record) == before
+    label = step_of(transition).label
+    state = model.state_label(wrong)
+    assert messages_of(response) == [f"“{label}” is not possible while the record is “{state}”."]
+
+
+@pytest.mark.parametrize(("model", "transition"), CASES)
+def test_double_submit_takes_the_step_once_and_shows_the_stale_message(
+    model, transition, walker, client_for
+):
+    record, user = ready_at(model, transition, walker)
+    client = client_for(user)
+    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+
+    first = client.post(step_url(record, transition.name), data)
+    assert first.status_code == 302
+    after_first = snapshot(record)
+    assert after_first[0] == transition.target
+
+    second = client.post(step_url(record, transition.name), data, follow=True)
+
+    assert second.redirect_chain == [(record.get_absolute_url(), 302)]
+    assert snapshot(record) == after_first
+    assert STALE in messages_of(second)[-1]
+
+
+def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(advance, client_for):
+    record = advance(SampleOrderFactory(), "ordered")
+    shown_seq = record.step_seq - 1  # the page was loaded before the work order was issued
+    before = snapshot(record)
+
+    response = client_for(advance.actor(record, "start_production")).post(
+        step_url(record, "start_production"),
+        post_data("start_production", seq=shown_seq),
+        follow=True,
+    )
+
+    assert snapshot(record) == before
+    assert STALE in messages_of(response)[0]
+
+
+@pytest.mark.parametrize(("model", "transition", "field"), REQUIRED_CASES)
+def test_step_without_a_required_field_answers_400_with_the_field_error(
+    model, transition, field, walker, client_for
+):
+    record, user = ready_at(model, transition, walker)
+    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+    del data[f"{transition.name}-{field}"]
+    before = snapshot(record)
+
+    response = client_for(user).post(step_url(record, transition.name), data)
+
+    assert response.status_code == 400
+    assert snapshot(record) == before
+    (opened,) = [a for a in response.context["actions"] if a["open"]]
+    assert opened["action"].name == transition.name
+    assert opened["form"].errors[field] == ["This field is required."]
+    assert "This field is required." in response.content.decode()
+
+
+def test_form_shown_again_after_an_error_keeps_the_names_and_ids_of_the_step(walker, client_for):
+    # The page names each step's fields "<step>-<field>"; the form shown again
+    # after an error must too (the view sets the prefix for that purpose).
+    record = SampleOrderFactory()
+    user = walker.actor(record, "issue_work_order")
+    data = post_data("issue_work_order", seq=record.step_seq, prefixed=True)
+    del data["issue_work_order-quantity"]
+
+    response = client_for(user).post(step_url(record, "issue_work_order"), data)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'name="issue_work_order-quantity"' in html
+    assert 'id="id_issue_work_order-production_plan"' in html
+    assert 'name="production_plan"' not in html
+
+
+def test_work_order_due_date_in_the_past_is_a_field_error(advance, client_for):
+    record = SampleOrderFactory()
+    before = snapshot(record)
+
+    response = client_for(advance.actor(record, "issue_work_order")).post(
+        step_url(record, "issue_work_order"),
+        post_data("issue_work_order", seq=record.step_seq, due_date=in_days(-1)),
+    )
+
+    assert response.status_code == 400
+    assert snapshot(record) == before
+    (opened,) = [a for a in response.context["actions"] if a["open"]]
+    assert opened["form"].errors["due_date"] == ["This date is in the past."]
+
+
+# --- QA inspection ---------------------------------------------------------------------
+
+
+def test_failed_inspection_needs_reasons_and_counts_each_rework(advance, client_for):
+    record = advance(SampleOrderFactory(), "qa_inspection")
+    qa = advance.actor(record, "fail_inspection")
+    client = client_for(qa)
+
+    refused = client.post(
+        step_url(record, "fail_inspection"), {"comment": "", "_seq": record.step_seq}
+    )
+    assert refused.status_code == 400
+    record.refresh_from_db()
+    assert (record.state, record.rework_count) == ("qa_inspection", 0)
+
+    client.post(
+        step_url(record, "fail_inspection"),
+        {"comment": "Scratches on the armrest", "_seq": record.step_seq},
+    )
+    record.refresh_from_db()
+    assert (record.state, record.rework_count) == ("in_production", 1)
+    assert StateLog.objects.for_(record).latest("pk").description == "Scratches on the armrest"
+
+    record = advance(record, "qa_inspection")
+    client.post(
+        step_url(record, "fail_inspection"),
+        {"comment": "Colour still off", "_seq": record.step_seq},
+    )
+    record.refresh_from_db()
+    assert (record.state, record.rework_count, record.inspected_by_id) == (
+        "in_production",
+        2,
+        qa.pk,
+    )
+
+
+# --- Rejected samples: sign-offs and the next round ------------------------------------
+
+
+def sign(client: Any, record: Any, role: str, **extra: Any) -> Any:
+    data = {"role": role, "decision": "agree", "comment": "Got it", "_seq": record.step_seq}
+    data.update(extra)
+    return client.post(url(record, "sign"), data, follow=True)
+
+
+def test_rejected_sample_is_reordered_as_round_two_after_both_sign_offs(
+    advance, role_user, client_for
+):
+    first = advance(SampleOrderFactory(), "awaiting_feedback")
+    sales = first.salesperson
+    client_for(sales).post(
+        step_url(first, "reject"),
+        post_data("reject", seq=first.step_seq, customer_feedback="Colour too dark"),
+    )
+    first.refresh_from_db()
+    assert first.state == "rejected"
+
+    for role in ("qa", "sample_room"):
+        response = sign(client_for(role_user(role)), first, role)
+        assert messages_of(response) == ["Your sign-off was recorded."]
+    assert set(
+        SignOff.objects.filter(object_id=first.pk, step_seq=first.step_seq).values_list(
+            "role", "decision"
+        )
+    ) == {("qa", "agree"), ("sample_room", "agree")}
+
+    due = in_days(20)
+    response = client_for(sales).post(
+        step_url(first, "reorder"),
+        {
+            "reorder-due_date": due.isoformat(),
+            "reorder-changes": "Lighter colour",
+            "reorder-comment": "Second try",
+            "_seq": first.step_seq,
+        },
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.state == "reordered"
+    assert first.step_due_at is None
+    second = SampleOrder.objects.get(previous_round=first)
+    assert (second.round, second.state, second.due_date) == (2, "ordered", due)
+    assert (second.customer_id, second.salesperson_id) == (first.customer_id, sales.pk)
+    assert second.product_name == first.product_name
+    assert second.reference != first.reference
+    assert "Lighter colour" in second.requirements
+    assert second.step_seq == 1
+    assert second.step_due_at is not None
+    (opening,) = StateLog.objects.for_(second)
+    assert (opening.source_state, opening.state, opening.by_id) == (None, "ordered", sales.pk)
+    assert opening.description == f"{first.reference}: Colour too dark"
+    assert first.rounds() == [first, second] == second.rounds()
+    page = client_for(sales).get(second.get_absolute_url())
+    assert page.status_code == 200
+    assert [r.pk for r in page.context["rounds"]] == [first.pk, second.pk]
+    opening_entry = page.context["timeline"][0]
+    assert (opening_entry["label"], opening_entry["comment"]) == (
+        "Created as a new round",
+        f"{first.reference}: Colour too dark",
+    )
+
+
+def test_reorder_waits_for_both_sign_offs(advance, role_user, client_for):
+    record = advance(SampleOrderFactory(), "rejected")
+    sales = record.salesperson
+    sign(client_for(role_user("qa")), record, "qa")
+    before = snapshot(record)
+
+    with pytest.raises(StepNotAvailable, match="Waiting for every department to sign"):
+        transition_perform(
+            record=record,
+            name="reorder",
+            user=sales,
+            data=step_data("reorder"),
+            seen_seq=record.step_seq,
+        )
+    response = client_for(sales).post(
+        step_url(record, "reorder"), post_data("reorder", seq=record.step_seq), follow=True
+    )
+
+    assert snapshot(record) == before
+    assert messages_of(response) == ["Waiting for every department to sign."]
+    (button,) = [a for a in response.context["actions"] if a["action"].name == "reorder"]
+    assert not button["action"].enabled
+    assert 'data-step="reorder"' in response.content.decode()
+
+    sign(client_for(role_user("sample_room")), record, "sample_room")
+    page = client_for(sales).get(record.get_absolute_url())
+    (button,) = [a for a in page.context["actions"] if a["action"].name == "reorder"]
+    assert button["action"].enabled
+
+
+def test_a_department_cannot_sign_twice(advance, role_user, client_for):
+    record = advance(SampleOrderFactory(), "rejected")
+    sign(client_for(role_user("qa")), record, "qa")
+    another_qa = UserFactory(roles=["qa"])
+
+    response = sign(client_for(another_qa), record, "qa", comment="Me too")
+
+    assert SignOff.objects.filter(object_id=record.pk, role="qa").count() == 1
+    assert messages_of(response) == ["Quality department has already signed this step."]
+
+
+def test_sign_off_for_a_department_the_user_is_not_in_is_forbidden(advance, client_for):
+    record = advance(SampleOrderFactory(), "rejected")
+
+    response = client_for(record.salesperson).post(
+        url(record, "sign"),
+        {"role": "qa", "decision": "agree", "comment": "", "_seq": record.step_seq},
+    )
+
+    assert response.status_code == 403
+    assert not SignOff.objects.filter(object_id=record.pk).exists()
+
+
+def test_sign_off_outside_a_sign_off_step_changes_nothing(advance, role_user, client_for):
+    record = advance(SampleOrderFactory(), "awaiting_feedback")
+    before = snapshot(record)
+
+    response = sign(client_for(role_user("qa")), record, "qa")
+
+    assert messages_of(response) == ["This step needs no sign-off."]
+    assert snapshot(record) == before
+    assert not SignOff.objects.exists()
+
+
+# --- Boards -------------------------------------------------------------------------------
+
+
+def test_board_follow_up_needs_a_comment_and_restarts_the_chase(advance, client_for):
+    board = advance(BoardFactory(), "submitted")
+    Board.objects.filter(pk=board.pk).update(step_due_at=timezone.now() - dt.timedelta(days=2))
+    board.refresh_from_db()
+    assert board.is_overdue
+    client = client_for(board.salesperson)
+
+    refused = client.post(step_url(board, "follow_up"), {"_seq": board.step_seq, "comment": ""})
+    assert refused.status_code == 400
+    board.refresh_from_db()
+    assert board.is_overdue
+
+    seq = board.step_seq
+    client.post(
+        step_url(board, "follow_up"),
+        {"_seq": seq, "follow_up-comment": "Customer tests it next week"},
+    )
+
+    board.refresh_from_db()
+    assert (board.state, board.step_seq) == ("submitted", seq + 1)
+    chase = dt.timedelta(days=settings.SAMPLE_FEEDBACK_CHASE_DAYS)
+    assert abs(board.step_due_at - (timezone.now() + chase)) < dt.timedelta(minutes=1)
+    assert not board.is_overdue
+    log = StateLog.objects.for_(board).latest("pk")
+    assert (log.transition, log.source_state, log.state) == ("follow_up", "submitted", "submitted")
+    assert log.description == "Customer tests it next week"
+
+
+def test_board_remake_starts_the_next_round_with_the_new_due_date(advance, client_for):
+    board = advance(BoardFactory(), "rejected")
+    assert board.round == 1
+    due = in_days(4)
+
+    client_for(board.salesperson).post(
+        step_url(board, "remake"), post_data("remake", seq=board.step_seq, due_date=due)
+    )
+
+    board.refresh_from_db()
+    assert (board.state, board.round, board.due_date) == ("making", 2, due)
+    assert board.customer_signatory == ""
+    local = timezone.localtime(board.step_due_at)
+    assert (local.date(), local.time()) == (due, dt.time(23, 59, 59))
+
+    board = advance(board, "rejected")
+    board = advance(board, "making")
+    assert board.round == 3
+
+
+# --- Files attached while taking a step ---------------------------------------------------
+
+
+def test_inspection_passed_with_a_photo_attaches_it_to_the_record(media_root, walker, client_for):
+    record, qa = ready_at(SampleOrder, SampleOrder.transition_named("pass_inspection")[0], walker)
+    png = make_png()
+    data = post_data("pass_inspection", seq=record.step_seq, prefixed=True)
+    data["pass_inspection-attachment"] = SimpleUploadedFile("passed.png", png)
+
+    response = client_for(qa).post(step_url(record, "pass_inspection"), data)
+
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.state == "passed"
+    (attachment,) = record.attachments.all()
+    assert (attachment.original_name, attachment.mime_type, attachment.size) == (
+        "passed.png",
+        "image/png",
+        len(png),
+    )
+    assert attachment.uploaded_by_id == qa.pk
+    assert attachment.file.read() == png
+
+
+def test_step_with_a_refused_file_is_not_taken_and_stores_nothing(media_root, walker, client_for):
+    record, qa = ready_at(SampleOrder, SampleOrder.transition_named("fail_inspection")[0], walker)
+    data = post_data("fail_inspection", seq=record.step_seq, prefixed=True)
+    data["fail_inspection-attachment"] = SimpleUploadedFile("defect.pdf", make_png())
+    before = snapshot(record)
+
+    response = client_for(qa).post(step_url(record, "fail_inspection"), data)
+
+    assert response.status_code == 400
+    assert snapshot(record) == before
+    (opened,) = [a for a in response.context["actions"] if a["open"]]
+    assert "the content is a PNG image" in opened["form"].errors["attachment"][0]
+    assert not Attachment.objects.exists()
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_comments_are_shown_as_text_not_markup(advance, client_for):
+    record = SampleOrderFactory()
+    record = advance.take(record, "cancel", comment="<script>alert('x')</script> too late")
+
+    html = client_for(record.salesperson).get(record.get_absolute_url()).content.decode()
+
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; too late" in html

@@ -1,0 +1,409 @@
+"""The engine's services around the transitions: roles and rights, reference
+numbers, the admin's step view, notifications and the diagram."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.core.management.sql import emit_post_migrate_signal
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+from factories import BoardFactory, SampleOrderFactory, UserFactory, step_data
+
+from samples.models import SampleOrder
+from workflows.declarations import step_of
+from workflows.models import DefaultGrant, Notification, ReferenceCounter
+from workflows.registry import process_models, sync_roles, transition_codename
+from workflows.roles import ROLES
+from workflows.services import transition_perform
+from workflows.tasks import notify_step, step_recipients
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def holders(model, codename: str) -> set[str]:
+    perm = Permission.objects.get(
+        content_type=ContentType.objects.get_for_model(model), codename=codename
+    )
+    return set(perm.group_set.values_list("name", flat=True))
+
+
+def declared_rights() -> dict[tuple[type, str], set[str]]:
+    wanted: dict[tuple[type, str], set[str]] = {}
+    for model in process_models():
+        for t in model.workflow_transitions():
+            key = (model, transition_codename(t.name))
+            wanted.setdefault(key, set()).update(step_of(t).roles)
+    return wanted
+
+
+# --- Roles and rights -----------------------------------------------------------------
+
+
+def test_sync_roles_creates_every_role_group_and_grants_each_step_to_its_roles_only():
+    sync_roles()
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.code for r in ROLES}
+    rights = declared_rights()
+    assert (SampleOrder, "transition_reorder") in rights
+    for (model, codename), roles in rights.items():
+        assert holders(model, codename) == roles, f"{model.__name__}.{codename}"
+
+
+def test_sync_roles_lets_sales_create_and_managers_view_the_sample_processes():
+    sync_roles()
+
+    managers = {r.code for r in ROLES if r.manager}
+    for model in (SampleOrder, BoardFactory._meta.model):
+        name = model._meta.model_name
+        assert holders(model, f"add_{name}") == {"sales"}
+        assert holders(model, f"view_{name}") == managers
+
+
+def test_migrate_hook_creates_the_role_groups_and_grants():
+    # What `migrate` does at its end on a fresh database: post_migrate for
+    # every app with models. The engine's hook must then make the groups.
+    DefaultGrant.objects.all().delete()
+    Group.objects.all().delete()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.code for r in ROLES}
+    assert holders(SampleOrder, "transition_issue_work_order") == {"sales_assistant"}
+
+
+def test_sync_roles_does_not_give_back_a_right_an_administrator_removed():
+    sync_roles()
+    sample_room = Group.objects.get(name="sample_room")
+    perm = Permission.objects.get(
+        content_type=ContentType.objects.get_for_model(SampleOrder),
+        codename="transition_start_production",
+    )
+    sample_room.permissions.remove(perm)
+
+    sync_roles()
+
+    assert not sample_room.permissions.filter(pk=perm.pk).exists()
+    assert DefaultGrant.objects.filter(group=sample_room, permission=perm).exists()
+    # Without the memory of the first grant, the declaration grants it again.
+    DefaultGrant.objects.filter(group=sample_room, permission=perm).delete()
+    sync_roles()
+    assert sample_room.permissions.filter(pk=perm.pk).exists()
+
+
+def test_a_right_removed_in_the_admin_takes_the_step_away(role_user, client_for):
+    record = SampleOrderFactory(state="ordered")
+    user = role_user("sample_room")
+    Group.objects.get(name="sample_room").permissions.remove(
+        Permission.objects.get(codename="transition_start_production")
+    )
+
+    response = client_for(user).post(
+        reverse("samples:sampleorder_step", kwargs={"pk": record.pk, "name": "start_production"}),
+        {"_seq": record.step_seq},
+    )
+
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.state == "ordered"
+
+
+# --- Reference numbers ----------------------------------------------------------------
+
+
+def _number(reference: str, prefix: str) -> int:
+    year = timezone.localdate().year
+    match = re.fullmatch(rf"{prefix}-{year}-(\d{{4}})", reference)
+    assert match, reference
+    return int(match[1])
+
+
+def test_references_are_sequential_per_prefix_in_the_current_year():
+    samples = SampleOrderFactory.create_batch(3)
+    boards = BoardFactory.create_batch(2)
+    more = SampleOrderFactory()
+
+    numbers = [_number(s.reference, "SP") for s in [*samples, more]]
+    assert numbers == list(range(numbers[0], numbers[0] + 4))
+    board_numbers = [_number(b.reference, "PB") for b in boards]
+    assert board_numbers == [board_numbers[0], board_numbers[0] + 1]
+
+
+def test_each_year_counts_from_one():
+    assert ReferenceCounter.next_reference("SP", 2031) == "SP-2031-0001"
+    assert ReferenceCounter.next_reference("SP", 2031) == "SP-2031-0002"
+    assert ReferenceCounter.next_reference("SP", 2032) == "SP-2032-0001"
+    assert ReferenceCounter.next_reference("PB", 2031) == "PB-2031-0001"
+    assert ReferenceCounter.objects.get(prefix="SP", year=2031).last == 2
+
+
+def test_a_saved_record_keeps_its_reference():
+    record = SampleOrderFactory()
+    reference = record.reference
+
+    record.product_name = "Renamed"
+    record.save()
+
+    record.refresh_from_db()
+    assert record.reference == reference
+
+
+# --- Admin step view --------------------------------------------------------------------
+
+
+def admin_step_url(record, name: str) -> str:
+    return reverse("admin:samples_sampleorder_step", kwargs={"pk": record.pk, "name": name})
+
+
+def test_admin_step_view_shows_the_form_and_takes_the_step_through_the_service(client_for):
+    manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
+    record = SampleOrderFactory()
+    client = client_for(manager)
+
+    page = client.get(admin_step_url(record, "issue_work_order"))
+    assert page.status_code == 200
+    assert 'name="production_plan"' in page.content.decode()
+
+    data = {**step_data("issue_work_order"), "_seq": record.step_seq}
+    data["due_date"] = data["due_date"].isoformat()
+    response = client.post(admin_step_url(record, "issue_work_order"), data)
+
+    change_url = reverse("admin:samples_sampleorder_change", args=[record.pk])
+    assert response.status_code == 302
+    assert response.url == change_url
+    record.refresh_from_db()
+    assert (record.state, record.order_clerk_id, record.step_seq) == ("ordered", manager.pk, 2)
+    log = StateLog.objects.for_(record).latest("pk")
+    assert (log.transition, log.by_id, log.description) == (
+        "issue_work_order",
+        manager.pk,
+        "Comment on issue_work_order",
+    )
+    change = client.get(change_url)
+    assert change.status_code == 200
+    assert [a.name for a in change.context["workflow_actions"]] == []
+
+
+def test_admin_step_view_refuses_a_manager_without_the_steps_role(client_for):
+    manager = UserFactory(is_staff=True, roles=["marketing_manager"])
+    record = SampleOrderFactory()
+    data = {**step_data("issue_work_order"), "_seq": record.step_seq}
+    data["due_date"] = data["due_date"].isoformat()
+
+    response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
+
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert (record.state, record.step_seq) == ("requested", 1)
+    assert StateLog.objects.for_(record).count() == 1
+
+
+def test_admin_step_view_with_invalid_form_answers_400_and_changes_nothing(client_for):
+    manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
+    record = SampleOrderFactory()
+
+    response = client_for(manager).post(
+        admin_step_url(record, "issue_work_order"), {"_seq": record.step_seq}
+    )
+
+    assert response.status_code == 400
+    assert "production_plan" in response.context["form"].errors
+    record.refresh_from_db()
+    assert record.state == "requested"
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def ordered_sample(role_user, advance):
+    """A sample whose work order the clerk has just issued, with people around."""
+    people = {
+        "sample_room": role_user("sample_room"),
+        "pmc": role_user("pmc"),
+        "qa": role_user("qa"),
+        "other_sales": UserFactory(roles=["sales"]),
+    }
+    record = SampleOrderFactory()
+    clerk = role_user("sales_assistant")
+    record = advance.take(record, "issue_work_order", user=clerk)
+    return record, clerk, people
+
+
+def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_sample):
+    record, clerk, people = ordered_sample
+    ct = ContentType.objects.get_for_model(record)
+    expected = {u.pk for u in step_recipients(record)} - {clerk.pk}
+    assert {people["sample_room"].pk, record.salesperson_id} <= expected
+
+    sent = notify_step(ct.pk, record.pk, record.step_seq)
+    again = notify_step(ct.pk, record.pk, record.step_seq)
+
+    notes = Notification.objects.filter(object_id=record.pk, content_type=ct)
+    assert sent == len(expected) and again == 0
+    assert sorted(notes.values_list("recipient_id", flat=True)) == sorted(expected)
+    assert {n.key for n in notes} == {f"step:{ct.pk}:{record.pk}:{record.step_seq}"}
+    assert all(n.url == record.get_absolute_url() for n in notes)
+    assert all(record.reference in n.message for n in notes)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        u.email for u in step_recipients(record) if u.pk != clerk.pk
+    )
+
+
+def test_notify_step_for_a_step_already_left_sends_nothing(ordered_sample):
+    record, _clerk, _people = ordered_sample
+    ct = ContentType.objects.get_for_model(record)
+
+    assert notify_step(ct.pk, record.pk, record.step_seq - 1) == 0
+    assert not Notification.objects.exists()
+
+
+def test_notify_step_leaves_out_salespeople_who_cannot_act_on_the_record(ordered_sample):
+    # From "ordered" only the record's own salesperson may cancel (OwnerOnly):
+    # the other salespeople have nothing to do with this sample.
+    record, clerk, people = ordered_sample
+    ct = ContentType.objects.get_for_model(record)
+
+    notify_step(ct.pk, record.pk, record.step_seq)
+
+    told = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert record.salesperson_id in told
+    assert people["sample_room"].pk in told
+    assert people["other_sales"].pk not in told
+    assert clerk.pk not in told and people["qa"].pk not in told
+
+
+def test_notifications_are_queued_only_when_the_transaction_commits(
+    role_user, queued_tasks, django_capture_on_commit_callbacks
+):
+    record = SampleOrderFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        record = transition_perform(
+            record=record,
+            name="issue_work_order",
+            user=role_user("sales_assistant"),
+            data=step_data("issue_work_order"),
+        )
+    assert queued_tasks == []  # a test's transaction never commits: no broker is needed
+
+    for callback in callbacks:
+        callback()
+
+    ct = ContentType.objects.get_for_model(record)
+    assert queued_tasks == [("workflows.tasks.notify_step", (ct.pk, record.pk, 2))]
+
+
+# --- Diagram ----------------------------------------------------------------------------
+
+
+def test_record_page_diagram_marks_the_current_state_only(advance, role_user, client_for):
+    record = advance(SampleOrderFactory(), "in_production")
+
+    html = client_for(role_user("sample_room")).get(record.get_absolute_url()).content.decode()
+
+    groups = re.findall(r"<g\b[^>]*\bdata-state=\"[^\"]*\"[^>]*>", html)
+    states = {re.search(r'data-state="([^"]*)"', g)[1]: g for g in groups}
+    assert set(states) == set(SampleOrder.State.values)
+    current = [s for s, tag in states.items() if 'aria-current="step"' in tag]
+    assert current == ["in_production"]
+    assert "current" in re.search(r'class="([^"]*)"', states["in_production"])[1].split()
+
+
+def test_process_diagram_of_the_list_marks_no_state(role_user, client_for):
+    response = client_for(role_user("sample_room")).get(
+        reverse("workflows:diagram", args=["samples", "sampleorder"])
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert 'data-state="requested"' in svg
+    assert 'aria-current="step"' not in svg
+
+
+# --- Inbox ------------------------------------------------------------------------------
+
+
+def inbox_refs(client) -> list[str]:
+    response = client.get(reverse("workflows:inbox"))
+    assert response.status_code == 200
+    return [record.reference for _section, record in response.context["rows"]]
+
+
+def test_inbox_lists_what_waits_for_the_users_roles_most_urgent_first(role_user, client_for):
+    later = SampleOrderFactory()
+    sooner = SampleOrderFactory()
+    no_deadline = SampleOrderFactory()
+    SampleOrderFactory(state="ordered")  # the sample room's, not the clerk's
+    SampleOrderFactory(state="cancelled")
+    now = timezone.now()
+    SampleOrder.objects.filter(pk=later.pk).update(step_due_at=now + timedelta(days=3))
+    SampleOrder.objects.filter(pk=sooner.pk).update(step_due_at=now + timedelta(days=1))
+    SampleOrder.objects.filter(pk=no_deadline.pk).update(step_due_at=None)
+
+    refs = inbox_refs(client_for(role_user("sales_assistant")))
+
+    assert refs == [sooner.reference, later.reference, no_deadline.reference]
+
+
+def test_inbox_of_a_salesperson_holds_only_their_own_records(client_for):
+    mine = SampleOrderFactory(state="stored")
+    theirs = SampleOrderFactory(state="stored")
+
+    refs = inbox_refs(client_for(mine.salesperson))
+
+    assert mine.reference in refs
+    assert theirs.reference not in refs
+
+
+def test_inbox_holds_a_rejected_sample_until_the_department_has_signed(
+    advance, role_user, client_for
+):
+    record = advance(SampleOrderFactory(), "rejected")
+    qa = client_for(role_user("qa"))
+    room = client_for(role_user("sample_room"))
+    assert record.reference in inbox_refs(qa)
+
+    qa.post(
+        reverse("samples:sampleorder_sign", args=[record.pk]),
+        {"role": "qa", "decision": "agree", "comment": "", "_seq": record.step_seq},
+    )
+
+    assert record.reference not in inbox_refs(qa)
+    assert record.reference in inbox_refs(room)
+    # The salesperson's re-order now waits only for the sample room.
+    assert record.reference in inbox_refs(client_for(record.salesperson))
+
+
+def test_inbox_of_a_user_without_roles_is_empty(client_for):
+    SampleOrderFactory()
+
+    response = client_for(UserFactory()).get(reverse("workflows:inbox"))
+
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    assert 'data-testid="inbox-empty"' in response.content.decode()
+
+
+# --- Admin step view: malformed input -----------------------------------------------------
+
+
+def test_admin_step_view_with_a_malformed_page_number_changes_nothing(client_for):
+    # A tampered or truncated form must not crash the admin (the record page
+    # treats a malformed "_seq" as absent).
+    manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
+    record = SampleOrderFactory()
+    data = {**step_data("issue_work_order"), "_seq": "2x"}
+    data["due_date"] = data["due_date"].isoformat()
+
+    response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
+
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.state in ("requested", "ordered")  # as absent, or as stale: both fine
