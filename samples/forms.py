@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, StepModelForm, date_not_in_past
 
 from .models import Board, SampleOrder
+
+
+def salespeople() -> QuerySet:
+    return (
+        get_user_model().objects.filter(groups__name="sales", is_active=True).order_by("username")
+    )
 
 
 class SampleOrderForm(StepModelForm):
