@@ -37,11 +37,7 @@ class SampleOrderForm(StepModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = (
-            get_user_model()
-            .objects.filter(groups__name="sales", is_active=True)
-            .order_by("username")
-        )
+        self.fields["salesperson"].queryset = salespeople()
         self.fields["customer"].queryset = self.fields["customer"].queryset.filter(active=True)
         self.fields["requirements"].widget.attrs["rows"] = 3
         self.fields["materials"].widget.attrs["rows"] = 2
@@ -122,11 +118,7 @@ class BoardForm(StepModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = (
-            get_user_model()
-            .objects.filter(groups__name="sales", is_active=True)
-            .order_by("username")
-        )
+        self.fields["salesperson"].queryset = salespeople()
         self.fields["requirements"].widget.attrs["rows"] = 3
 
 
