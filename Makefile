@@ -20,10 +20,14 @@ STAMP := $(VENV)/.installed
 # `make test` talks to the services of the project's machines unless told otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
-PG_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
+# Each run creates its own test database (test_test_run<pid>): two runs on one machine
+# must not drop each other's. pytest-django appends TOX_PARALLEL_ENV to the name.
+PG_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	TOX_PARALLEL_ENV="$${TOX_PARALLEL_ENV:-run$$$$}"
 # A throw-away key, only so that the production settings load for `check --deploy`.
 CHECK_SECRET_KEY := ci-check-only-Vq7xR2mK9pLw4Zt8NbY3cJ6hF1sD5gA0eU9iOoTr
 PYTEST := $(PY) -m pytest
+ADDRPORT ?= 127.0.0.1:8000
 
 .PHONY: help install run test lint check test-postgres test-sqlite test-e2e messages
 
@@ -51,8 +55,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 and log in as a role (e.g. sales) or admin; Ctrl-C stops the server and the worker."
-	$(PY) manage.py runworker 127.0.0.1:8000
+	@echo "Open http://$(ADDRPORT) and log in as a role (e.g. sales) or admin; Ctrl-C stops the server and the worker."
+	$(PY) manage.py runworker $(ADDRPORT)
 
 test: lint check test-postgres test-sqlite test-e2e
 

@@ -368,6 +368,7 @@ class SampleOrder(WorkflowModel):
             rule=OwnerOnly("salesperson"),
             comment="required",
             style="outline-secondary",
+            inbox=False,
         ),
     )
     def cancel(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -537,6 +538,7 @@ class Board(WorkflowModel):
             rule=OwnerOnly("salesperson"),
             comment="required",
             style="outline-secondary",
+            inbox=False,
         ),
     )
     def cancel(self, *, by: Any, data: dict[str, Any]) -> None:

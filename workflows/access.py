@@ -49,6 +49,8 @@ def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet |
         if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
             continue
         step = step_of(t)
+        if not step.inbox:
+            continue
         clause = Q() if t.source == "*" else Q(state=t.source)
         if step.rule is not None:
             clause &= step.rule.q(user)

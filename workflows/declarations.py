@@ -94,6 +94,9 @@ class Step:
     style: ButtonStyle = "primary"
     effect: Effect | None = None
     help_text: Label = ""
+    # False for a step that is possible but not expected (cancelling): it puts
+    # the record in nobody's inbox and notifies nobody.
+    inbox: bool = True
 
     def __post_init__(self) -> None:
         check_roles(self.roles, f"step {self.label!s}")
@@ -113,6 +116,7 @@ def step(
     style: ButtonStyle = "primary",
     effect: Effect | None = None,
     help_text: Label = "",
+    inbox: bool = True,
 ) -> dict[str, Step]:
     """The ``custom=`` of a django-fsm ``@transition``."""
     return {
@@ -128,6 +132,7 @@ def step(
             style=style,
             effect=effect,
             help_text=help_text,
+            inbox=inbox,
         )
     }
 

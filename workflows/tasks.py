@@ -58,6 +58,8 @@ def step_recipients(record: WorkflowModel) -> list[Any]:
         if t.source not in (record.state, "*"):
             continue
         step = step_of(t)
+        if not step.inbox:
+            continue
         roles.update(step.notify)
         if step.rule is None:
             free.add(transition_codename(t.name))

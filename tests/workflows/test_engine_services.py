@@ -362,6 +362,19 @@ def test_inbox_of_a_salesperson_holds_only_their_own_records(client_for):
     assert theirs.reference not in refs
 
 
+def test_a_step_kept_out_of_the_inbox_does_not_list_the_record(client_for):
+    # Cancelling is possible from "ordered", but nobody is expected to do it:
+    # the salesperson's inbox stays clear of samples waiting for the sample room.
+    assert step_of(SampleOrder.transition_named("cancel")[0]).inbox is False
+    waiting = SampleOrderFactory(state="ordered")
+    actionable = SampleOrderFactory(state="stored", salesperson=waiting.salesperson)
+
+    refs = inbox_refs(client_for(waiting.salesperson))
+
+    assert actionable.reference in refs
+    assert waiting.reference not in refs
+
+
 def test_inbox_holds_a_rejected_sample_until_the_department_has_signed(
     advance, role_user, client_for
 ):
