@@ -163,6 +163,8 @@ class SignOffStep:
     roles: tuple[str, ...]
     label: Label = ""
     on_refuse: str | None = None
+    # Each department must write its opinion (a consultation), not only agree.
+    comment_required: bool = False
     decisions: tuple[tuple[str, Label], ...] = field(
         default=(("agree", _("Agree")), ("refuse", _("Refuse")))
     )

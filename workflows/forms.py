@@ -57,9 +57,14 @@ class SignOffForm(forms.Form):
         *args: Any,
         roles: list[tuple[str, Any]],
         decisions: list[tuple[str, Any]],
+        comment_required: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if comment_required:
+            self.fields["comment"].required = True
+            self.fields["comment"].label = _("Opinion")
+            self.fields["comment"].widget.attrs["rows"] = 4
         self.fields["role"].choices = roles
         self.fields["decision"].choices = decisions
         if len(roles) == 1:

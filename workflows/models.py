@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from .declarations import DueRule, SignOffStep, Step, step_of
+from .declarations import DueRule, SignOffStep, Step, compute_due, step_of
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -73,6 +73,9 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     owner_field: ClassVar[str] = "created_by"
     # The deadline of the first step, given when the record is opened.
     initial_due: ClassVar[DueRule | None] = None
+    # A date or datetime field that ends the whole process (a developer's pitch
+    # deadline): no step's deadline runs past it.
+    final_deadline_field: ClassVar[str | None] = None
     process_label: ClassVar[str | Promise] = ""
     process_code: ClassVar[str] = ""
 
@@ -150,6 +153,12 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.final_states
+
+    @property
+    def final_deadline(self) -> dt.datetime | None:
+        if not self.final_deadline_field:
+            return None
+        return compute_due(self.final_deadline_field, self)
 
     @property
     def is_overdue(self) -> bool:

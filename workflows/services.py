@@ -181,7 +181,11 @@ def _enter_step(record: WorkflowModel, due_rule: Any) -> None:
     now = timezone.now()
     record.step_seq += 1
     record.step_started_at = now
-    record.step_due_at = None if record.is_final else compute_due(due_rule, record, now)
+    due = None if record.is_final else compute_due(due_rule, record, now)
+    final = record.final_deadline
+    if final is not None and not record.is_final:
+        due = final if due is None else min(due, final)
+    record.step_due_at = due
 
 
 def _queue_notifications(record: WorkflowModel) -> None:
@@ -376,6 +380,8 @@ def signoff_record(
                 raise StepNotAvailable(_("This step cannot be refused."))
             if decision == SignOff.Decision.REFUSE and not comment.strip():
                 raise StepNotAvailable(_("Please give the reason for refusing."))
+            if spec.comment_required and not comment.strip():
+                raise StepNotAvailable(_("Please write your department's opinion."))
             ct = ContentType.objects.get_for_model(locked)
             if SignOff.objects.filter(
                 content_type=ct, object_id=locked.pk, step_seq=locked.step_seq, role=role

@@ -202,7 +202,13 @@ class WorkflowDetailView(View):
                     for r in spec.roles
                 ],
                 "form": signoff_form
-                or (SignOffForm(roles=mine, decisions=decisions) if mine else None),
+                or (
+                    SignOffForm(
+                        roles=mine, decisions=decisions, comment_required=spec.comment_required
+                    )
+                    if mine
+                    else None
+                ),
             }
         return {
             "record": record,
@@ -277,6 +283,7 @@ class WorkflowDetailView(View):
             request.POST,
             roles=[(r, role_label(r)) for r in spec.roles],
             decisions=list(spec.decisions),
+            comment_required=spec.comment_required,
         )
         if not form.is_valid():
             messages.error(request, _("Please correct the errors below."))

@@ -45,3 +45,9 @@ def roles_of(user: Any) -> str:
 @register.filter
 def join_list(items: Any) -> str:
     return pgettext("list separator", ", ").join(str(i) for i in items)
+
+
+@register.filter
+def verbose(instance: Any, name: str) -> str:
+    """A model field's label, in the interface language."""
+    return str(instance._meta.get_field(name).verbose_name)

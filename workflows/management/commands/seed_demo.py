@@ -29,6 +29,11 @@ DEMO_NAMES = {
     "gm": "吴海",
     "ka_dept_manager": "孙磊",
     "tech_director": "郑涛",
+    "bd": "何佳",
+    "researcher": "林晓",
+    "research_supervisor": "马超",
+    "strategy": "许诺",
+    "creative": "唐悦",
 }
 
 

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.filters import WorkflowFilterSet
+
+from .models import Proposal
+
+
+class ProposalFilter(WorkflowFilterSet):
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Proposal.State.choices)
+    developer = django_filters.CharFilter(
+        label=_("Developer"), field_name="developer_name", lookup_expr="icontains"
+    )
+    deadline = django_filters.ChoiceFilter(
+        label=_("Pitch deadline"),
+        choices=[
+            ("7", _("Within 7 days")),
+            ("14", _("Within 14 days")),
+            ("30", _("Within 30 days")),
+            ("passed", _("Passed")),
+        ],
+        empty_label=_("Any"),
+        method="filter_deadline",
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Business developer"),
+        queryset=get_user_model().objects.filter(groups__name="bd").order_by("username"),
+        empty_label=_("Anyone"),
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["state", "developer", "deadline", "owner", "overdue"]
+
+    def filter_deadline(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == "passed":
+            return qs.filter(pitch_deadline__lt=today)
+        if value.isdigit():
+            return qs.filter(
+                pitch_deadline__gte=today, pitch_deadline__lte=today + dt.timedelta(days=int(value))
+            )
+        return qs

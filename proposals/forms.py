@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from workflows.forms import StepModelForm
+
+from .models import ComparableProject, Proposal, ProposalReport
+
+
+class ProposalForm(StepModelForm):
+    """BD records a developer's project (项目线索)."""
+
+    not_in_past = ("pitch_deadline",)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "developer_name",
+            "developer_contact",
+            "developer_phone",
+            "project_name",
+            "plot",
+            "location",
+            "pitch_deadline",
+            "owner",
+            "lead_notes",
+        ]
+        widgets = {"lead_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(groups__name="bd", is_active=True).order_by("username")
+        )
+
+
+class AssessmentForm(StepModelForm):
+    required = ("developer_background", "recommendation", "recommendation_reason")
+
+    class Meta:
+        model = Proposal
+        fields = ["developer_background", "recommendation", "recommendation_reason"]
+        widgets = {
+            "developer_background": forms.Textarea(attrs={"rows": 4}),
+            "recommendation": forms.RadioSelect,
+            "recommendation_reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ResearchPlanForm(StepModelForm):
+    required = ("developer_requirements", "research_plan", "preliminary_due")
+    not_in_past = ("preliminary_due",)
+
+    class Meta:
+        model = Proposal
+        fields = ["developer_requirements", "research_plan", "preliminary_due"]
+        widgets = {
+            "developer_requirements": forms.Textarea(attrs={"rows": 3}),
+            "research_plan": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean_preliminary_due(self) -> Any:
+        value = self.cleaned_data.get("preliminary_due")
+        if value and self.instance.pitch_deadline and value > self.instance.pitch_deadline:
+            raise forms.ValidationError(
+                _("The preliminary report must be due before the pitch deadline (%(date)s).")
+                % {"date": self.instance.pitch_deadline.isoformat()},
+                code="after_pitch",
+            )
+        return value
+
+
+class WonForm(StepModelForm):
+    required = ("contract_signed_on",)
+
+    class Meta:
+        model = Proposal
+        fields = ["contract_signed_on"]
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = ProposalReport
+        fields = list(ProposalReport.COPIED)
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in ProposalReport.COPIED
+            if not name.endswith("_area")
+        }
+
+
+class ComparableForm(forms.ModelForm):
+    class Meta:
+        model = ComparableProject
+        fields = [
+            "name",
+            "price",
+            "layouts",
+            "area",
+            "product_form",
+            "environment",
+            "selling_points",
+            "sales_status",
+        ]
+
+
+ComparableFormSet = forms.inlineformset_factory(
+    ProposalReport,
+    ComparableProject,
+    form=ComparableForm,
+    extra=2,
+    max_num=30,
+    validate_max=True,
+    can_delete=True,
+)

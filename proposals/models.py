@@ -1,0 +1,538 @@
+"""P1 project proposal (项目提报): a developer's project from lead to a won or lost pitch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from workflows.conditions import all_signed
+from workflows.declarations import OwnerOnly, SignOffStep, step
+from workflows.models import WorkflowModel
+
+from .conditions import draft_complete
+
+DAYS = dt.timedelta(days=1)
+SECTION = 4000  # characters a report section may hold
+
+
+class Proposal(WorkflowModel):
+    class State(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        ASSESSING = "assessing", _("Phase 1: assessing")
+        AWAITING_DECISION = "awaiting_decision", _("Pitch decision")
+        DECLINED = "declined", _("Declined")
+        PLANNING = "planning", _("Phase 2: research plan")
+        RESEARCHING = "researching", _("Researching")
+        PRELIMINARY_REPORT = "preliminary_report", _("Preliminary report submitted")
+        CONSULTING = "consulting", _("Phase 3: consulting strategy and creative")
+        REVISING = "revising", _("Revising the report")
+        FORMAL_REVIEW = "formal_review", _("Formal report for approval")
+        PROPOSED = "proposed", _("Proposed")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    class Recommendation(models.TextChoices):
+        PITCH = "pitch", _("Pitch")
+        NO_PITCH = "no_pitch", _("Do not pitch")
+
+    reference_prefix = "PP"
+    process_code = "proposals"
+    process_label = _("Project proposals")
+    final_states = frozenset({State.DECLINED, State.WON, State.LOST})
+    owner_field = "owner"
+    creator_roles = ("bd",)
+    initial_due = DAYS * 2
+    final_deadline_field = "pitch_deadline"
+    sign_off_steps = {
+        State.CONSULTING: SignOffStep(
+            roles=("strategy", "creative"),
+            label=_("Opinions of the strategy and creative design departments"),
+            decisions=(("agree", _("Opinion given")),),
+            comment_required=True,
+        )
+    }
+
+    state = FSMField(
+        _("state"), max_length=40, choices=State.choices, default=State.LEAD, protected=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("business developer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The lead (发展商 / 项目)
+    developer_name = models.CharField(_("developer"), max_length=200)
+    developer_contact = models.CharField(_("developer's contact"), max_length=100, blank=True)
+    developer_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    project_name = models.CharField(_("project name"), max_length=200)
+    plot = models.CharField(_("plot"), max_length=200, blank=True)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    pitch_deadline = models.DateField(_("developer's pitch deadline"))
+    lead_notes = models.TextField(_("lead notes"), blank=True, max_length=SECTION)
+    # Phase 1 (第一阶段)
+    developer_background = models.TextField(
+        _("developer background"), blank=True, max_length=SECTION
+    )
+    recommendation = models.CharField(
+        _("recommendation"), max_length=10, choices=Recommendation.choices, blank=True
+    )
+    recommendation_reason = models.TextField(
+        _("reasons for the recommendation"), blank=True, max_length=SECTION
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    # Phase 2 (第二阶段)
+    developer_requirements = models.TextField(
+        _("developer's requirements on timing and content"), blank=True, max_length=SECTION
+    )
+    research_plan = models.TextField(_("research work plan"), blank=True, max_length=SECTION)
+    preliminary_due = models.DateField(_("preliminary report due"), null=True, blank=True)
+    # Outcome
+    contract_signed_on = models.DateField(_("agency contract signed on"), null=True, blank=True)
+
+    class Meta(WorkflowModel.Meta):
+        verbose_name = _("project proposal")
+        verbose_name_plural = _("project proposals")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.project_name}" if self.reference else self.project_name
+
+    # Phase 1
+
+    @transition(
+        field=state,
+        source=State.LEAD,
+        target=State.ASSESSING,
+        custom=step(
+            label=_("Ask research to assess"),
+            roles=["bd"],
+            rule=OwnerOnly("owner"),
+            due=DAYS * 3,
+            help_text=_("The researchers compile the developer's background and advise."),
+        ),
+    )
+    def request_assessment(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.ASSESSING,
+        target=State.AWAITING_DECISION,
+        custom=step(
+            label=_("Recommend pitch or not"),
+            roles=["researcher"],
+            form="proposals.forms.AssessmentForm",
+            attachments=True,
+            due=DAYS * 2,
+        ),
+    )
+    def recommend(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.AWAITING_DECISION,
+        target=State.PLANNING,
+        custom=step(
+            label=_("Decide to pitch"),
+            roles=["marketing_manager"],
+            style="success",
+            due=DAYS * 3,
+        ),
+    )
+    def decide_pitch(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.decided_by = by
+
+    @transition(
+        field=state,
+        source=State.AWAITING_DECISION,
+        target=State.DECLINED,
+        custom=step(
+            label=_("Decide not to pitch"),
+            roles=["marketing_manager"],
+            comment="required",
+            style="danger",
+        ),
+    )
+    def decline(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.decided_by = by
+
+    # Phase 2
+
+    @transition(
+        field=state,
+        source=State.PLANNING,
+        target=State.RESEARCHING,
+        custom=step(
+            label=_("Start research with this plan"),
+            roles=["researcher"],
+            form="proposals.forms.ResearchPlanForm",
+            due="preliminary_due",
+            effect="proposals.services.report_open_draft",
+        ),
+    )
+    def start_research(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.RESEARCHING,
+        target=State.PRELIMINARY_REPORT,
+        conditions=[draft_complete],
+        custom=step(
+            label=_("Submit preliminary report"),
+            roles=["researcher"],
+            due=DAYS * 2,
+            effect="proposals.services.report_submit_draft",
+        ),
+    )
+    def submit_preliminary(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.PRELIMINARY_REPORT,
+        target=State.RESEARCHING,
+        custom=step(
+            label=_("Return preliminary report"),
+            roles=["marketing_manager"],
+            comment="required",
+            style="danger",
+            due=DAYS * 3,
+            effect="proposals.services.report_open_draft",
+        ),
+    )
+    def return_preliminary(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    # Phase 3
+
+    @transition(
+        field=state,
+        source=State.PRELIMINARY_REPORT,
+        target=State.CONSULTING,
+        custom=step(
+            label=_("Ask strategy and creative for opinions"),
+            roles=["marketing_manager"],
+            due=DAYS * 3,
+        ),
+    )
+    def consult(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CONSULTING,
+        target=State.REVISING,
+        conditions=[all_signed],
+        custom=step(
+            label=_("Revise into the formal report"),
+            roles=["researcher"],
+            due=DAYS * 5,
+            effect="proposals.services.report_open_draft",
+        ),
+    )
+    def revise(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.REVISING,
+        target=State.FORMAL_REVIEW,
+        conditions=[draft_complete],
+        custom=step(
+            label=_("Submit formal report"),
+            roles=["researcher"],
+            due=DAYS * 2,
+            effect="proposals.services.report_submit_draft",
+        ),
+    )
+    def submit_formal(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.FORMAL_REVIEW,
+        target=State.REVISING,
+        custom=step(
+            label=_("Return formal report"),
+            roles=["marketing_manager"],
+            comment="required",
+            style="danger",
+            due=DAYS * 3,
+            effect="proposals.services.report_open_draft",
+        ),
+    )
+    def return_formal(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.FORMAL_REVIEW,
+        target=State.PROPOSED,
+        custom=step(
+            label=_("Approve formal report"),
+            roles=["marketing_manager"],
+            style="success",
+            due="pitch_deadline",
+            effect="proposals.services.report_approve",
+        ),
+    )
+    def approve_formal(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    # Outcome
+
+    @transition(
+        field=state,
+        source=State.PROPOSED,
+        target=State.WON,
+        custom=step(
+            label=_("Won: agency contract signed"),
+            roles=["bd"],
+            rule=OwnerOnly("owner"),
+            form="proposals.forms.WonForm",
+            attachments=True,
+            style="success",
+        ),
+    )
+    def win(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.PROPOSED,
+        target=State.LOST,
+        custom=step(
+            label=_("Lost"),
+            roles=["bd"],
+            rule=OwnerOnly("owner"),
+            comment="required",
+            style="outline-secondary",
+        ),
+    )
+    def lose(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[
+            State.LEAD,
+            State.ASSESSING,
+            State.PLANNING,
+            State.RESEARCHING,
+            State.PRELIMINARY_REPORT,
+            State.CONSULTING,
+            State.REVISING,
+            State.FORMAL_REVIEW,
+        ],
+        target=State.DECLINED,
+        custom=step(
+            label=_("Withdraw (developer dropped it)"),
+            roles=["marketing_manager"],
+            comment="required",
+            style="outline-secondary",
+            inbox=False,
+        ),
+    )
+    def withdraw(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    # Reports
+
+    def current_draft(self) -> ProposalReport | None:
+        return self.reports.filter(submitted_at__isnull=True).order_by("-revision").first()
+
+    @property
+    def days_to_pitch(self) -> int:
+        return (self.pitch_deadline - timezone.localdate()).days
+
+
+class ProposalReport(models.Model):
+    """One revision of the preliminary or formal research report. A submitted
+    revision is frozen; a later edit opens the next revision."""
+
+    class Kind(models.TextChoices):
+        PRELIMINARY = "preliminary", _("Preliminary market research report")
+        FORMAL = "formal", _("Formal market research report")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(_("report"), max_length=12, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("revision"))
+    based_on = models.ForeignKey(
+        "self", verbose_name=_("based on"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    # Site (地块, 景观, 交通, 周边设施)
+    site = models.TextField(_("site and landscape"), blank=True, max_length=SECTION)
+    traffic = models.TextField(
+        _("traffic: bus lines and main roads"), blank=True, max_length=SECTION
+    )
+    facilities = models.TextField(_("surrounding facilities"), blank=True, max_length=SECTION)
+    # Regional market (宏观、微观区域市场: 建设量, 销售量, 留存量)
+    market = models.TextField(_("macro and micro regional market"), blank=True, max_length=SECTION)
+    supply_area = models.DecimalField(
+        _("construction volume (10,000 m²)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    sales_area = models.DecimalField(
+        _("sales volume (10,000 m²)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    stock_area = models.DecimalField(
+        _("unsold stock (10,000 m²)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    policy = models.TextField(_("policy and regulation"), blank=True, max_length=SECTION)
+    consumers = models.TextField(
+        _("consumers: area, age, income, attitudes"), blank=True, max_length=SECTION
+    )
+    strengths = models.TextField(_("strengths"), blank=True, max_length=SECTION)
+    weaknesses = models.TextField(_("weaknesses"), blank=True, max_length=SECTION)
+    opportunities = models.TextField(_("opportunities"), blank=True, max_length=SECTION)
+    threats = models.TextField(_("threats"), blank=True, max_length=SECTION)
+    recommendations = models.TextField(
+        _(
+            "recommendations: price, layouts and sizes, materials, clubhouse, "
+            "smart home, property management"
+        ),
+        blank=True,
+        max_length=SECTION,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # Sections a report must have before it is submitted.
+    REQUIRED = (
+        "site",
+        "traffic",
+        "market",
+        "consumers",
+        "strengths",
+        "weaknesses",
+        "opportunities",
+        "threats",
+        "recommendations",
+    )
+    COPIED = (
+        "site",
+        "traffic",
+        "facilities",
+        "market",
+        "supply_area",
+        "sales_area",
+        "stock_area",
+        "policy",
+        "consumers",
+        "strengths",
+        "weaknesses",
+        "opportunities",
+        "threats",
+        "recommendations",
+    )
+
+    class Meta:
+        verbose_name = _("research report")
+        verbose_name_plural = _("research reports")
+        ordering = ["proposal", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "revision"], name="unique_report_revision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} r{self.revision}"
+
+    @property
+    def frozen(self) -> bool:
+        return self.submitted_at is not None
+
+    def missing_sections(self) -> list[str]:
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.REQUIRED
+            if not getattr(self, name).strip()
+        ]
+
+
+class ComparableProject(models.Model):
+    """A comparable development (相关个案) in a report: one row of its table."""
+
+    report = models.ForeignKey(ProposalReport, on_delete=models.CASCADE, related_name="comparables")
+    name = models.CharField(_("development"), max_length=100)
+    price = models.DecimalField(
+        _("average price (yuan/m²)"),
+        max_digits=10,
+        decimal_places=0,
+        validators=[MinValueValidator(0)],
+    )
+    layouts = models.CharField(_("layouts"), max_length=100, blank=True)
+    area = models.DecimalField(
+        _("unit size (m²)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    product_form = models.CharField(_("product type"), max_length=100, blank=True)
+    environment = models.CharField(_("community environment"), max_length=200, blank=True)
+    selling_points = models.CharField(_("selling points"), max_length=200, blank=True)
+    sales_status = models.CharField(_("sales"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("comparable project")
+        verbose_name_plural = _("comparable projects")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

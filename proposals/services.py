@@ -1,0 +1,112 @@
+"""Writes of the proposals app beyond one record's own fields: report revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.services import StaleRecord, may_take
+
+from .models import ComparableProject, Proposal, ProposalReport
+
+# The state in which each kind of report is written, and the step that submits it.
+WRITING = {
+    Proposal.State.RESEARCHING: (ProposalReport.Kind.PRELIMINARY, "submit_preliminary"),
+    Proposal.State.REVISING: (ProposalReport.Kind.FORMAL, "submit_formal"),
+}
+
+
+def report_open_draft(*, record: Proposal, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    """Open the next revision for writing, carrying over the latest one's content.
+
+    Runs inside the transition that enters a writing state (research starts,
+    a report is returned, revision for the formal report begins).
+    """
+    kind, _step = WRITING[record.state]
+    if record.current_draft() is not None:
+        return
+    latest = record.reports.order_by("-revision").first()
+    last_revision = record.reports.aggregate(n=Max("revision"))["n"] or 0
+    draft = ProposalReport(
+        proposal=record, kind=kind, revision=last_revision + 1, based_on=latest, updated_by=user
+    )
+    if latest is not None:
+        for name in ProposalReport.COPIED:
+            setattr(draft, name, getattr(latest, name))
+    draft.save()
+    if latest is not None:
+        ComparableProject.objects.bulk_create(
+            ComparableProject(
+                report=draft,
+                name=c.name,
+                price=c.price,
+                layouts=c.layouts,
+                area=c.area,
+                product_form=c.product_form,
+                environment=c.environment,
+                selling_points=c.selling_points,
+                sales_status=c.sales_status,
+            )
+            for c in latest.comparables.all()
+        )
+
+
+def report_submit_draft(*, record: Proposal, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    """Freeze the revision being written: it can be read, never changed."""
+    draft = record.current_draft()
+    if draft is not None:
+        ProposalReport.objects.filter(pk=draft.pk).update(
+            submitted_at=timezone.now(), submitted_by=user
+        )
+
+
+def report_approve(*, record: Proposal, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    latest = record.reports.filter(submitted_at__isnull=False).order_by("-revision").first()
+    if latest is not None:
+        ProposalReport.objects.filter(pk=latest.pk).update(
+            approved_at=timezone.now(), approved_by=user
+        )
+
+
+def report_may_edit(proposal: Proposal, user: AbstractBaseUser) -> bool:
+    """Those who may submit the report being written may edit it."""
+    writing = WRITING.get(proposal.state)
+    if writing is None:
+        return False
+    for transition in proposal.transition_named(writing[1]):
+        if may_take(proposal, transition, user):
+            return True
+    return False
+
+
+def report_save(
+    *,
+    report: ProposalReport,
+    user: AbstractBaseUser,
+    form: forms.ModelForm,
+    comparables: forms.BaseInlineFormSet,
+    seen_seq: int | None,
+) -> ProposalReport:
+    """Save the sections and the comparable-project table of the draft."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=report.proposal_id)
+        if seen_seq is not None and proposal.step_seq != seen_seq:
+            raise StaleRecord(_("The proposal moved on while you were editing; nothing was saved."))
+        locked = ProposalReport.objects.select_for_update().get(pk=report.pk)
+        if locked.frozen:
+            raise StaleRecord(_("This revision was submitted and can no longer be changed."))
+        if not report_may_edit(proposal, user):
+            raise PermissionDenied(_("You may not edit this report now."))
+        saved = form.save(commit=False)
+        saved.updated_by = user
+        saved.save()
+        comparables.instance = saved
+        comparables.save()
+    return saved

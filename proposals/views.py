@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from workflows.services import StaleRecord, seen_seq_from
+from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
+
+from .filters import ProposalFilter
+from .forms import ComparableFormSet, ProposalForm, ReportForm
+from .models import Proposal, ProposalReport
+from .services import report_may_edit, report_save
+
+
+class ProposalListView(WorkflowListView):
+    model = Proposal
+    template_name = "proposals/proposal_list.html"
+    filterset_class = ProposalFilter
+    search_fields = ("reference", "project_name", "developer_name", "location", "plot")
+    select_related = ("owner",)
+
+
+class ProposalDetailView(WorkflowDetailView):
+    model = Proposal
+    template_name = "proposals/proposal_detail.html"
+    select_related = ("owner", "decided_by")
+
+    def extra_context(self, record: Proposal) -> dict[str, Any]:
+        reports = list(record.reports.select_related("submitted_by", "approved_by"))
+        draft = next((r for r in reversed(reports) if not r.frozen), None)
+        return {
+            "reports": reports,
+            "draft": draft,
+            "may_edit_report": draft is not None and report_may_edit(record, self.request.user),
+        }
+
+
+class ProposalCreateView(WorkflowCreateView):
+    model = Proposal
+    form_class = ProposalForm
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"owner": self.request.user.pk}
+
+
+def _report(request: HttpRequest, pk: int, revision: int) -> ProposalReport:
+    view = ProposalDetailView()
+    view.request = request
+    proposal = view.get_record(pk)
+    return get_object_or_404(
+        ProposalReport.objects.select_related("proposal", "submitted_by", "approved_by"),
+        proposal=proposal,
+        revision=revision,
+    )
+
+
+def report_view(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
+    """One revision of a report, read-only; ``?print=1`` is the printable proposal report."""
+    report = _report(request, pk, revision)
+    template = (
+        "proposals/report_print.html"
+        if request.GET.get("print")
+        else "proposals/report_detail.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "report": report,
+            "proposal": report.proposal,
+            "comparables": list(report.comparables.all()),
+            "revisions": list(report.proposal.reports.all()),
+        },
+    )
+
+
+def report_edit(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
+    report = _report(request, pk, revision)
+    proposal = report.proposal
+    if report.frozen:
+        messages.error(request, _("This revision was submitted and can no longer be changed."))
+        return redirect("proposals:report", pk=pk, revision=revision)
+    if not report_may_edit(proposal, request.user):
+        raise PermissionDenied(_("You may not edit this report now."))
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST, instance=report)
+        comparables = ComparableFormSet(request.POST, instance=report, prefix="comparables")
+        if form.is_valid() and comparables.is_valid():
+            try:
+                report_save(
+                    report=report,
+                    user=request.user,
+                    form=form,
+                    comparables=comparables,
+                    seen_seq=seen_seq_from(request.POST.get("_seq")),
+                )
+            except StaleRecord as exc:
+                messages.error(request, exc.message)
+                return redirect(proposal)
+            messages.success(request, _("Report saved."))
+            if request.POST.get("_continue"):
+                return redirect("proposals:report_edit", pk=pk, revision=revision)
+            return redirect(proposal)
+        messages.error(request, _("Please correct the errors below."))
+        status = 400
+    elif request.method == "GET":
+        form = ReportForm(instance=report)
+        comparables = ComparableFormSet(instance=report, prefix="comparables")
+    else:
+        raise Http404
+    return render(
+        request,
+        "proposals/report_form.html",
+        {"report": report, "proposal": proposal, "form": form, "comparables": comparables},
+        status=status,
+    )
