@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -50,4 +51,4 @@ def join_list(items: Any) -> str:
 @register.filter
 def verbose(instance: Any, name: str) -> str:
     """A model field's label, in the interface language."""
-    return str(instance._meta.get_field(name).verbose_name)
+    return capfirst(str(instance._meta.get_field(name).verbose_name))
