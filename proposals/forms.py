@@ -94,6 +94,21 @@ class ReportForm(forms.ModelForm):
 
 
 class ComparableForm(forms.ModelForm):
+    """One row of the comparable-projects table (labels are the table's head)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = (
+                "form-check-input"
+                if isinstance(field.widget, forms.CheckboxInput)
+                else ("form-control form-control-sm")
+            )
+            if self.errors.get(name):
+                css += " is-invalid"
+            field.widget.attrs["class"] = css
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+
     class Meta:
         model = ComparableProject
         fields = [
