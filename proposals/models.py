@@ -352,6 +352,10 @@ class Proposal(WorkflowModel):
     def withdraw(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
+    @property
+    def subject(self) -> str:
+        return f"{self.project_name} · {self.developer_name}"
+
     # Reports
 
     def current_draft(self) -> ProposalReport | None:

@@ -374,6 +374,10 @@ class SampleOrder(WorkflowModel):
     def cancel(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
+    @property
+    def subject(self) -> str:
+        return f"{self.product_name} · {self.customer.name}"
+
     def rounds(self) -> list[SampleOrder]:
         """Every round of this sample, first to last."""
         first = self
@@ -436,6 +440,10 @@ class Board(WorkflowModel):
     class Meta(WorkflowModel.Meta):
         verbose_name = _("PS / PPS board")
         verbose_name_plural = _("PS / PPS boards")
+
+    @property
+    def subject(self) -> str:
+        return f"{self.get_kind_display()} · {self.product_name} · {self.customer.name}"
 
     @transition(
         field=state,

@@ -151,6 +151,11 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
         return step_of(found[0])
 
     @property
+    def subject(self) -> str:
+        """What the record is about, in a line (inbox, notifications)."""
+        return ""
+
+    @property
     def is_final(self) -> bool:
         return self.state in self.final_states
 

@@ -189,3 +189,30 @@ def chinese_desks(
 ) -> Iterator[Desks]:
     """Like ``desks`` with a browser that asks for Simplified Chinese (zh-CN)."""
     yield from _desks(browser, live_server, shots_dir, "zh-CN")
+
+
+PROPOSAL_NAMES = {
+    "bd": ("Bella", "Developer"),
+    "researcher": ("Ray", "Researcher"),
+    "marketing_manager": ("Mona", "Manager"),
+    "strategy": ("Stella", "Strategist"),
+    "creative": ("Cora", "Creative"),
+}
+
+
+@pytest.fixture
+def proposal_users(e2e_users: dict[str, Any]) -> dict[str, Any]:
+    """One user for each role of the project-proposal process, like ``e2e_users``."""
+    User = get_user_model()
+    users = {}
+    for role, (first, last) in PROPOSAL_NAMES.items():
+        user = User.objects.create_user(
+            username=role,
+            password=PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{role}@example.com",
+        )
+        user.groups.add(Group.objects.get(name=role))
+        users[role] = user
+    return users
