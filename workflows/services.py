@@ -412,16 +412,21 @@ def signoff_record(
 
 
 def waiting_for(record: WorkflowModel) -> list[str | Promise]:
-    """The departments that can move the record on from its current state."""
+    """The departments expected to move the record on from its current state:
+    those who have still to sign, else those who take its next steps."""
     if record.is_final:
         return []
-    roles: list[str] = []
-    for t in record.workflow_transitions():
-        if t.source in (record.state, "*"):
-            roles.extend(r for r in step_of(t).roles if r not in roles)
     spec = record.current_sign_off_step()
     if spec:
-        roles.extend(r for r in spec.roles if r not in roles)
+        signed = {s.role for s in current_sign_offs(record)}
+        pending = [r for r in spec.roles if r not in signed]
+        if pending:
+            return [role_label(r) for r in pending]
+    roles: list[str] = []
+    for t in record.workflow_transitions():
+        step = step_of(t)
+        if t.source in (record.state, "*") and step.inbox:
+            roles.extend(r for r in step.roles if r not in roles)
     return [role_label(r) for r in roles]
 
 
