@@ -98,16 +98,22 @@ class ComparableForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             css = (
                 "form-check-input"
                 if isinstance(field.widget, forms.CheckboxInput)
-                else ("form-control form-control-sm")
+                else "form-control form-control-sm"
             )
-            if self.errors.get(name):
-                css += " is-invalid"
             field.widget.attrs["class"] = css
             field.widget.attrs.setdefault("aria-label", str(field.label))
+
+    def full_clean(self) -> None:
+        # Marked after validation, which must not run before the formset has
+        # added the row's own fields (id, DELETE).
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
     class Meta:
         model = ComparableProject

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
-from factories import UserFactory, Walker
+from factories import ProposalWalker, UserFactory, Walker
 
 from workflows.roles import ROLES
 
@@ -115,6 +115,13 @@ def advance(walker: Walker) -> Walker:
     """``advance(record, "awaiting_feedback")`` walks the record there through
     ``transition_perform``, with the role users of ``role_user``."""
     return walker
+
+
+@pytest.fixture
+def proposal_advance(role_user: Callable[..., Any]) -> ProposalWalker:
+    """``proposal_advance(proposal, "consulting")``: like ``advance``, and the
+    report is written (its required sections filled) before a step submits it."""
+    return ProposalWalker(user_for_role=role_user)
 
 
 @pytest.fixture

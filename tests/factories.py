@@ -18,9 +18,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.db.models import Max
 from django.utils import timezone
 
 from orders.models import Customer
+from proposals.models import ComparableProject, Proposal, ProposalReport
 from samples.models import Board, SampleOrder
 from workflows.declarations import OwnerOnly, step_of
 from workflows.models import WorkflowModel
@@ -292,3 +294,171 @@ def make_png(width: int = 2, height: int = 2) -> bytes:
         + _png_chunk(b"IDAT", zlib.compress(rows))
         + _png_chunk(b"IEND", b"")
     )
+
+
+# --- Project proposals (P1) ---------------------------------------------------------------
+
+# The proposals' own steps with a form (their names are not used by the samples).
+_STEP_FIELDS.update(
+    {
+        "recommend": lambda: {
+            "developer_background": "Listed developer, 12 projects in the Pearl River Delta.",
+            "recommendation": "pitch",
+            "recommendation_reason": "Strong budget and a site we know well.",
+        },
+        "start_research": lambda: {
+            "developer_requirements": "Preliminary report in ten days; focus on pricing.",
+            "research_plan": "Site visit, three comparables, consumer survey.",
+            "preliminary_due": in_days(10),
+        },
+        "win": lambda: {"contract_signed_on": in_days(0)},
+    }
+)
+
+# The steps that submit the report being written, and the states they write in.
+REPORT_SUBMIT_STEPS = ("submit_preliminary", "submit_formal")
+WRITING_STATES = {
+    Proposal.State.RESEARCHING: ProposalReport.Kind.PRELIMINARY,
+    Proposal.State.REVISING: ProposalReport.Kind.FORMAL,
+}
+
+
+def report_sections(**overrides: Any) -> dict[str, Any]:
+    """Text for every section a report must have before it is submitted."""
+    data: dict[str, Any] = {name: f"The {name} section." for name in ProposalReport.REQUIRED}
+    data.update(overrides)
+    return data
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A project proposal opened by its business developer through ``record_start``.
+
+    ``state=`` builds it directly in another state. In a state where a report
+    is written (researching, revising) it gets the draft that entering the
+    state opens: empty, or ``draft="complete"`` with every required section,
+    or ``draft={...}`` with those sections; ``draft=False`` opens none.
+    """
+
+    class Meta:
+        model = Proposal
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory, roles=["bd"])
+    created_by = factory.SelfAttribute("owner")
+    developer_name = factory.Sequence(lambda n: f"Developer {n:05d} Holdings")
+    project_name = factory.Sequence(lambda n: f"Riverside Garden {n:05d}")
+    location = "Tianhe District, Guangzhou"
+    pitch_deadline = factory.LazyFunction(lambda: in_days(30))
+
+    @classmethod
+    def _create(cls, model_class: type[WorkflowModel], *args: Any, **kwargs: Any) -> Any:
+        due = kwargs.pop("due", None)
+        record = model_class(*args, **kwargs)
+        return record_start(record=record, user=record.created_by, due=due)
+
+    @factory.post_generation
+    def draft(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if not create or extracted is False or self.state not in WRITING_STATES:
+            return
+        sections = {}
+        if extracted == "complete":
+            sections = report_sections()
+        elif isinstance(extracted, dict):
+            sections = extracted
+        ProposalReportFactory(proposal=self, kind=WRITING_STATES[self.state], **sections)
+
+
+class ProposalReportFactory(factory.django.DjangoModelFactory):
+    """A revision of a proposal's report; the next revision number by default."""
+
+    class Meta:
+        model = ProposalReport
+
+    proposal = factory.SubFactory(ProposalFactory)
+    kind = ProposalReport.Kind.PRELIMINARY
+    revision = factory.LazyAttribute(
+        lambda o: (o.proposal.reports.aggregate(n=Max("revision"))["n"] or 0) + 1
+    )
+
+
+class ComparableProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ComparableProject
+
+    report = factory.SubFactory(ProposalReportFactory)
+    name = factory.Sequence(lambda n: f"Comparable estate {n:05d}")
+    price = 18500
+    layouts = "3 bed 2 bath"
+    area = 89
+    product_form = "High-rise"
+    environment = "Riverside park"
+    selling_points = "Metro in 500 m"
+    sales_status = "70% sold"
+
+
+FACTORIES[Proposal] = ProposalFactory  # type: ignore[assignment]
+
+
+def fill_draft(record: Proposal) -> ProposalReport | None:
+    """Complete the required sections of the report being written, if any."""
+    draft = record.current_draft()
+    if draft is not None and draft.missing_sections():
+        missing = {n: f"The {n} section." for n in ProposalReport.REQUIRED if not getattr(draft, n)}
+        ProposalReport.objects.filter(pk=draft.pk).update(**missing)
+        draft.refresh_from_db()
+    return draft
+
+
+class ProposalWalker(Walker):
+    """A ``Walker`` that also writes the report before a step submits it."""
+
+    def take(
+        self, record: WorkflowModel, name: str, *, user: Any = None, **overrides: Any
+    ) -> WorkflowModel:
+        if name in REPORT_SUBMIT_STEPS:
+            fill_draft(record)
+        return super().take(record, name, user=user, **overrides)
+
+
+def proposal_ready(transition: Any, walker: Walker | None = None, **kwargs: Any) -> Proposal:
+    """A proposal built in the transition's source state with what the step waits
+    for: a complete draft before a submit step, both opinions before revising."""
+    if transition.name in REPORT_SUBMIT_STEPS:
+        kwargs.setdefault("draft", "complete")
+    record = ProposalFactory(state=transition.source, **kwargs)
+    if transition.conditions:
+        (walker or Walker()).sign_all(record)
+    return record
+
+
+def report_post_data(
+    report: ProposalReport, *, rows: list[dict[str, Any]] | None = None, **sections: Any
+) -> dict[str, str]:
+    """The report edit form as a browser posts it: every section (``sections``
+    overrides), the comparables table (prefix "comparables"; ``rows`` gives one
+    dict per row, existing rows first and keeping their id, a row beyond them
+    is new) and the proposal's ``_seq``."""
+    existing = list(report.comparables.all())
+    rows = rows if rows is not None else [{} for _ in existing]
+    values: dict[str, Any] = {name: getattr(report, name) for name in ProposalReport.COPIED}
+    values.update(sections)
+    values.update(
+        {
+            "comparables-TOTAL_FORMS": len(rows),
+            "comparables-INITIAL_FORMS": len(existing),
+            "comparables-MIN_NUM_FORMS": 0,
+            "comparables-MAX_NUM_FORMS": 1000,
+            "_seq": Proposal.objects.values_list("step_seq", flat=True).get(pk=report.proposal_id),
+        }
+    )
+    # Every column of the table (the formset adds the row's id and its report).
+    fields = [
+        f.name for f in ComparableProject._meta.concrete_fields if f.name not in ("id", "report")
+    ]
+    for i, row in enumerate(rows):
+        cells: dict[str, Any] = {}
+        if i < len(existing):
+            cells = {"id": existing[i].pk, **{f: getattr(existing[i], f) for f in fields}}
+        cells.update(row)
+        values.update({f"comparables-{i}-{key}": value for key, value in cells.items()})
+    return {key: "" if value is None else str(value) for key, value in values.items()}

@@ -1,0 +1,655 @@
+"""The pages of project proposals: the list with its filters and search, the
+create form, the report's edit page (sections and the comparables table),
+its read-only and printable pages in English and Chinese, the days left to
+the pitch on the record page, and who may see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+from factories import (
+    ComparableProjectFactory,
+    ProposalFactory,
+    UserFactory,
+    in_days,
+    report_post_data,
+    report_sections,
+)
+
+from proposals.models import ComparableProject, Proposal, ProposalReport
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+LIST = "proposals:proposal_list"
+CREATE = "proposals:proposal_create"
+TOO_LONG = "Ensure this value has at most 4000 characters (it has 4001)."
+NOT_NEGATIVE = "Ensure this value is greater than or equal to 0."
+# Pitch deadlines (days from today) around the edges of every window.
+WINDOW_DAYS = (-3, 0, 7, 8, 14, 15, 30, 31)
+TEXT_SECTIONS = [n for n in ProposalReport.COPIED if not n.endswith("_area")]
+
+
+def refs(response) -> set[str]:
+    return {r.reference for r in response.context["records"]}
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def report_url(record, revision: int, *, edit: bool = False, **query) -> str:
+    name = "proposals:report_edit" if edit else "proposals:report"
+    url = reverse(name, kwargs={"pk": record.pk, "revision": revision})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def report_state(report: ProposalReport) -> tuple:
+    """What a save may change: every section and the comparables table."""
+    fresh = ProposalReport.objects.get(pk=report.pk)
+    return (
+        [getattr(fresh, n) for n in ProposalReport.COPIED],
+        fresh.updated_by_id,
+        list(ComparableProject.objects.filter(report=fresh).values_list("name", "price", "area")),
+        ComparableProject.objects.count(),
+    )
+
+
+@pytest.fixture
+def viewer(role_user):
+    """Someone with a step in the process (the researchers)."""
+    return role_user("researcher")
+
+
+# --- List: filters, search ---------------------------------------------------------------
+
+
+def test_list_shows_every_proposal_to_a_user_with_a_role_in_the_process(viewer, client_for):
+    records = ProposalFactory.create_batch(3)
+
+    response = client_for(viewer).get(reverse(LIST))
+
+    assert response.status_code == 200
+    assert refs(response) == {r.reference for r in records}
+    html = response.content.decode()
+    for record in records:
+        assert record.get_absolute_url() in html
+        assert record.project_name in html
+        assert record.developer_name in html
+
+
+def test_list_filter_by_state_keeps_only_proposals_in_those_states(viewer, client_for):
+    lead = ProposalFactory()
+    assessing = ProposalFactory(state="assessing")
+    proposed = ProposalFactory(state="proposed")
+    client = client_for(viewer)
+
+    assert refs(client.get(reverse(LIST), {"state": "assessing"})) == {assessing.reference}
+    both = client.get(reverse(LIST), {"state": ["assessing", "proposed"]})
+    assert refs(both) == {assessing.reference, proposed.reference}
+    assert lead.reference not in refs(both)
+
+
+def test_list_filter_by_developer_matches_part_of_the_name_in_any_case(viewer, client_for):
+    poly = ProposalFactory(developer_name="Poly Developments Guangzhou")
+    ProposalFactory(developer_name="Vanke Holdings")
+
+    response = client_for(viewer).get(reverse(LIST), {"developer": "poly dev"})
+
+    assert refs(response) == {poly.reference}
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ("7", {0, 7}),
+        ("14", {0, 7, 8, 14}),
+        ("30", {0, 7, 8, 14, 15, 30}),
+        ("passed", {-3}),
+        ("", set(WINDOW_DAYS)),
+    ],
+    ids=["within_7", "within_14", "within_30", "passed", "any"],
+)
+def test_list_filter_by_pitch_deadline_window(window, expected, viewer, client_for):
+    by_days = {days: ProposalFactory(pitch_deadline=in_days(days)) for days in WINDOW_DAYS}
+
+    response = client_for(viewer).get(reverse(LIST), {"deadline": window})
+
+    assert refs(response) == {by_days[d].reference for d in expected}
+
+
+def test_list_filter_by_business_developer(viewer, client_for):
+    lin, wang = UserFactory(roles=["bd"]), UserFactory(roles=["bd"])
+    lins = ProposalFactory.create_batch(2, owner=lin)
+    ProposalFactory(owner=wang)
+
+    response = client_for(viewer).get(reverse(LIST), {"owner": lin.pk})
+
+    assert refs(response) == {r.reference for r in lins}
+    choices = {str(v) for v, _label in response.context["filter"].form.fields["owner"].choices}
+    assert {str(lin.pk), str(wang.pk)} <= choices
+    assert str(viewer.pk) not in choices
+
+
+def test_list_overdue_filter_keeps_open_proposals_past_their_step_deadline(viewer, client_for):
+    late = ProposalFactory(state="researching")
+    on_time = ProposalFactory(state="researching")
+    closed_late = ProposalFactory(state="lost")
+    past = timezone.now() - dt.timedelta(hours=3)
+    Proposal.objects.filter(pk__in=[late.pk, closed_late.pk]).update(step_due_at=past)
+    Proposal.objects.filter(pk=on_time.pk).update(step_due_at=past + dt.timedelta(days=2))
+
+    response = client_for(viewer).get(reverse(LIST), {"overdue": "true"})
+
+    assert refs(response) == {late.reference}
+    everything = refs(client_for(viewer).get(reverse(LIST)))
+    assert everything == {r.reference for r in (late, on_time, closed_late)}
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("pearl bay", "bay"),
+        ("EVERGRANDE", "hills"),
+        ("Huadu", "plot"),
+        ("GZ-2026-A17", "plot"),
+    ],
+    ids=["project", "developer", "location", "plot"],
+)
+def test_list_search_matches_project_developer_location_and_plot(
+    term, expected, viewer, client_for
+):
+    records = {
+        "bay": ProposalFactory(project_name="Pearl Bay Residences"),
+        "hills": ProposalFactory(developer_name="Evergrande South China"),
+        "plot": ProposalFactory(location="Huadu District", plot="GZ-2026-A17"),
+    }
+
+    response = client_for(viewer).get(reverse(LIST), {"q": term})
+
+    assert refs(response) == {records[expected].reference}
+
+
+def test_list_search_by_reference(viewer, client_for):
+    first, second = ProposalFactory.create_batch(2)
+
+    response = client_for(viewer).get(reverse(LIST), {"q": second.reference.lower()})
+
+    assert refs(response) == {second.reference}
+    assert first.reference not in response.content.decode()
+
+
+# --- Creating a proposal -------------------------------------------------------------------
+
+
+def create_data(owner, **overrides) -> dict:
+    data = {
+        "developer_name": "Yuexiu Property",
+        "developer_contact": "Mr. Chen",
+        "developer_phone": "020-8888 1234",
+        "project_name": "Canton Tower East",
+        "plot": "TH-0917",
+        "location": "Tianhe District, Guangzhou",
+        "pitch_deadline": in_days(21).isoformat(),
+        "owner": owner.pk,
+        "lead_notes": "Met at the land auction.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_form_opens_a_lead_for_the_chosen_business_developer(role_user, client_for):
+    creator = role_user("bd")
+    owner = UserFactory(roles=["bd"])
+    client = client_for(creator)
+    form_page = client.get(reverse(CREATE))
+    assert form_page.status_code == 200
+    assert form_page.context["form"].initial["owner"] == creator.pk
+
+    response = client.post(reverse(CREATE), create_data(owner))
+
+    record = Proposal.objects.get()
+    assert response.status_code == 302
+    assert response.url == record.get_absolute_url()
+    assert (record.state, record.step_seq) == ("lead", 1)
+    assert (record.created_by_id, record.owner_id) == (creator.pk, owner.pk)
+    assert (record.project_name, record.pitch_deadline) == ("Canton Tower East", in_days(21))
+    assert re.fullmatch(rf"PP-{timezone.localdate().year}-\d{{4}}", record.reference)
+    assert record.step_due_at is not None
+    (log,) = StateLog.objects.for_(record)
+    assert (log.transition, log.source_state, log.state, log.by_id) == (
+        "create",
+        None,
+        "lead",
+        creator.pk,
+    )
+    assert messages_of(client.get(response.url)) == [f"{record.reference} created."]
+
+
+def test_create_with_the_pitch_tomorrow_makes_the_first_step_due_by_then(role_user, client_for):
+    bd = role_user("bd")
+
+    client_for(bd).post(reverse(CREATE), create_data(bd, pitch_deadline=in_days(1).isoformat()))
+
+    record = Proposal.objects.get()
+    local = timezone.localtime(record.step_due_at)
+    assert (local.date(), local.time()) == (in_days(1), dt.time(23, 59, 59))
+
+
+def test_create_form_with_a_pitch_deadline_in_the_past_creates_nothing(role_user, client_for):
+    bd = role_user("bd")
+
+    response = client_for(bd).post(
+        reverse(CREATE), create_data(bd, pitch_deadline=in_days(-1).isoformat())
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["pitch_deadline"] == ["This date is in the past."]
+    assert "This date is in the past." in response.content.decode()
+    assert not Proposal.objects.exists()
+    assert not StateLog.objects.exists()
+
+
+def test_create_form_refuses_an_owner_who_is_not_a_business_developer(role_user, client_for):
+    bd = role_user("bd")
+
+    response = client_for(bd).post(reverse(CREATE), create_data(role_user("researcher")))
+
+    assert response.status_code == 400
+    assert "owner" in response.context["form"].errors
+    assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["researcher", "marketing_manager", "strategy"])
+def test_create_is_forbidden_to_a_role_that_does_not_open_leads(role, role_user, client_for):
+    client = client_for(role_user(role))
+
+    assert client.get(reverse(CREATE)).status_code == 403
+    assert client.post(reverse(CREATE), create_data(role_user("bd"))).status_code == 403
+    assert not Proposal.objects.exists()
+
+
+# --- The report edit page --------------------------------------------------------------------
+
+
+@pytest.fixture
+def writing(walker):
+    """A proposal being researched, its empty draft and the researcher who writes it."""
+    record = ProposalFactory(state="researching")
+    return record, record.current_draft(), walker.actor(record, "submit_preliminary")
+
+
+def test_report_edit_page_shows_the_sections_and_the_comparables_table(writing, client_for):
+    record, report, researcher = writing
+    ComparableProjectFactory(report=report, name="Poly Riverside")
+
+    response = client_for(researcher).get(report_url(record, 1, edit=True))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ProposalReport.COPIED:
+        assert f'name="{name}"' in html, name
+    assert 'name="comparables-TOTAL_FORMS"' in html
+    assert 'value="Poly Riverside"' in html
+    assert 'name="comparables-1-name"' in html  # an empty row for a new comparable
+    assert f'name="_seq" value="{record.step_seq}"' in html
+
+
+def test_report_saved_with_its_sections_and_new_comparable_rows(writing, client_for):
+    record, report, researcher = writing
+    data = report_post_data(
+        report,
+        rows=[
+            {"name": "Poly Riverside", "price": 21000, "layouts": "3-bed", "area": "89.5"},
+            {"name": "Vanke Park", "price": 19800},
+        ],
+        **report_sections(site="North bank, 4.2 ha."),
+        supply_area="12.50",
+    )
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data, follow=True)
+
+    assert response.redirect_chain == [(record.get_absolute_url(), 302)]
+    assert messages_of(response) == ["Report saved."]
+    report.refresh_from_db()
+    assert report.site == "North bank, 4.2 ha."
+    assert report.supply_area == 12.5
+    assert report.missing_sections() == []
+    assert report.updated_by_id == researcher.pk
+    assert list(report.comparables.values_list("name", "price", "layouts", "area")) == [
+        ("Poly Riverside", 21000, "3-bed", 89.5),
+        ("Vanke Park", 19800, "", None),
+    ]
+    assert not report.frozen
+
+
+def test_save_and_keep_editing_comes_back_to_the_edit_page(writing, client_for):
+    record, report, researcher = writing
+    data = report_post_data(report, site="Draft text")
+    data["_continue"] = "1"
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    assert response.status_code == 302
+    assert response.url == report_url(record, 1, edit=True)
+    report.refresh_from_db()
+    assert report.site == "Draft text"
+
+
+def test_a_section_of_exactly_4000_characters_is_accepted(writing, client_for):
+    record, report, researcher = writing
+
+    response = client_for(researcher).post(
+        report_url(record, 1, edit=True), report_post_data(report, market="m" * 4000)
+    )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert len(report.market) == 4000
+
+
+@pytest.mark.parametrize("section", TEXT_SECTIONS)
+def test_a_section_over_4000_characters_is_a_field_error_and_nothing_is_saved(
+    section, writing, client_for
+):
+    record, report, researcher = writing
+    ComparableProjectFactory(report=report, name="Poly Riverside")
+    before = report_state(report)
+    data = report_post_data(
+        report,
+        rows=[{"name": "Renamed"}, {"name": "New row", "price": 1}],
+        **report_sections(),
+    )
+    data[section] = "x" * 4001
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[section] == [TOO_LONG]
+    assert TOO_LONG in response.content.decode()
+    assert messages_of(response) == ["Please correct the errors below."]
+    assert report_state(report) == before
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        (0, "price"),
+        (0, "area"),
+        (1, "price"),
+        (1, "area"),
+    ],
+    ids=["existing_row_price", "existing_row_area", "new_row_price", "new_row_area"],
+)
+def test_a_negative_price_or_area_is_a_field_error_and_nothing_is_saved(
+    row, field, writing, client_for
+):
+    record, report, researcher = writing
+    ComparableProjectFactory(report=report, name="Poly Riverside", price=21000, area=89)
+    before = report_state(report)
+    rows = [{}, {"name": "Vanke Park", "price": 19800, "area": 95}]
+    rows[row][field] = -1
+
+    response = client_for(researcher).post(
+        report_url(record, 1, edit=True),
+        report_post_data(report, rows=rows, **report_sections()),
+    )
+
+    assert response.status_code == 400
+    forms = response.context["comparables"].forms
+    assert forms[row].errors[field] == [NOT_NEGATIVE]
+    assert NOT_NEGATIVE in response.content.decode()
+    assert report_state(report) == before
+
+
+@pytest.mark.parametrize("field", ["supply_area", "sales_area", "stock_area"])
+def test_a_negative_market_figure_is_a_field_error_and_nothing_is_saved(field, writing, client_for):
+    record, report, researcher = writing
+    before = report_state(report)
+
+    response = client_for(researcher).post(
+        report_url(record, 1, edit=True),
+        report_post_data(report, **report_sections(), **{field: "-0.5"}),
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [NOT_NEGATIVE]
+    assert report_state(report) == before
+
+
+def test_a_comparable_row_marked_for_deletion_is_deleted(writing, client_for):
+    record, report, researcher = writing
+    kept = ComparableProjectFactory(report=report, name="Poly Riverside")
+    ComparableProjectFactory(report=report, name="Vanke Park")
+
+    response = client_for(researcher).post(
+        report_url(record, 1, edit=True),
+        report_post_data(report, rows=[{}, {"DELETE": "on"}]),
+    )
+
+    assert response.status_code == 302
+    # proposals/forms.py ComparableForm.__init__ reads self.errors, which cleans
+    # the row before the formset adds its "id" and "DELETE" fields: the ticked
+    # box never reaches cleaned_data and the row stays.
+    assert list(report.comparables.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_more_than_thirty_comparable_rows_are_refused(writing, client_for):
+    record, report, researcher = writing
+    before = report_state(report)
+    rows = [{"name": f"Estate {i}", "price": 10000 + i} for i in range(31)]
+
+    response = client_for(researcher).post(
+        report_url(record, 1, edit=True), report_post_data(report, rows=rows)
+    )
+
+    assert response.status_code == 400
+    assert response.context["comparables"].non_form_errors()
+    assert report_state(report) == before
+
+
+@pytest.mark.parametrize("role", ["marketing_manager", "bd", "strategy", "creative", "gm"])
+def test_the_report_may_be_edited_only_by_those_who_may_submit_it(
+    role, writing, role_user, client_for
+):
+    record, report, _researcher = writing
+    user = record.owner if role == "bd" else role_user(role)
+    client = client_for(user)
+    before = report_state(report)
+
+    shown = client.get(report_url(record, 1, edit=True))
+    posted = client.post(
+        report_url(record, 1, edit=True), report_post_data(report, site="Not mine to write")
+    )
+
+    assert (shown.status_code, posted.status_code) == (403, 403)
+    assert report_state(report) == before
+    page = client.get(record.get_absolute_url())
+    assert page.context["may_edit_report"] is False
+    assert report_url(record, 1, edit=True) not in page.content.decode()
+    # Reading it is allowed.
+    assert client.get(report_url(record, 1)).status_code == 200
+
+
+@pytest.mark.parametrize("roles", [[], ["finance"], ["sales", "qa"]])
+def test_users_without_a_role_in_the_process_see_no_proposal_page(roles, writing, client_for):
+    record, report, _researcher = writing
+    client = client_for(UserFactory(roles=roles))
+    before = report_state(report)
+
+    for url in [
+        reverse(LIST),
+        record.get_absolute_url(),
+        report_url(record, 1),
+        report_url(record, 1, print=1),
+        report_url(record, 1, edit=True),
+    ]:
+        assert client.get(url).status_code == 403, url
+    assert (
+        client.post(report_url(record, 1, edit=True), report_post_data(report)).status_code == 403
+    )
+    assert report_state(report) == before
+
+
+@pytest.mark.parametrize(
+    "role", ["bd", "researcher", "marketing_manager", "strategy", "creative", "gm"]
+)
+def test_every_role_of_the_process_and_the_managers_may_see_proposals(role, role_user, client_for):
+    record = ProposalFactory(state="consulting")
+    client = client_for(role_user(role))
+
+    assert client.get(reverse(LIST)).status_code == 200
+    assert client.get(record.get_absolute_url()).status_code == 200
+
+
+# --- Reading and printing a report ----------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(walker):
+    """A proposal whose preliminary report (revision 1) was submitted, with a
+    comparables table."""
+    record = ProposalFactory(
+        state="researching",
+        project_name="Pearl Bay Residences",
+        developer_name="Yuexiu Property",
+        draft=report_sections(
+            site="North bank plot of 4.2 ha facing the river.",
+            consumers="Young families from Tianhe, aged 30 to 40.",
+            threats="Two competing launches in May.",
+        ),
+    )
+    report = record.current_draft()
+    ComparableProjectFactory(report=report, name="Poly Riverside", price=21000, area=89)
+    ComparableProjectFactory(report=report, name="Vanke Park", price=19800, area=None)
+    record = walker.take(record, "submit_preliminary")
+    report.refresh_from_db()
+    assert report.frozen
+    return record, report
+
+
+def test_report_page_shows_a_revision_read_only(submitted, viewer, client_for):
+    record, report = submitted
+
+    response = client_for(viewer).get(report_url(record, 1))
+
+    assert response.status_code == 200
+    assert response.context["report"] == report
+    html = response.content.decode()
+    assert "North bank plot of 4.2 ha facing the river." in html
+    assert "Poly Riverside" in html and "Vanke Park" in html
+    assert "<textarea" not in html
+    assert 'name="site"' not in html
+    assert report_url(record, 1, print=1).split("?")[0] in html
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "Print"), ("zh-hans", "打印")], ids=["english", "chinese"]
+)
+def test_print_page_renders_the_sections_and_the_comparables_table(
+    language, label, submitted, viewer, client_for
+):
+    record, report = submitted
+
+    response = client_for(viewer, language=language).get(report_url(record, 1, print=1))
+
+    assert response.status_code == 200
+    assert response.context["report"] == report
+    assert response["Content-Language"] == language
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert "Pearl Bay Residences" in html
+    assert "Yuexiu Property" in html
+    assert record.reference in html
+    for text in (
+        "North bank plot of 4.2 ha facing the river.",
+        "Young families from Tianhe, aged 30 to 40.",
+        "Two competing launches in May.",
+    ):
+        assert text in html
+    table = re.search(r'<table class="comparables".*?</table>', html, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", table.group(0))
+    assert rows == [("Poly Riverside", "21000"), ("Vanke Park", "19800")]
+    assert f">{label}<" in html
+    assert "<nav" not in html  # the printable page has no navigation
+
+
+def test_the_chinese_list_page_is_in_chinese(viewer, client_for):
+    record = ProposalFactory(project_name="Pearl Bay Residences")
+
+    response = client_for(viewer, language="zh-hans").get(reverse(LIST))
+
+    html = response.content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "状态" in html
+    assert record.reference in html and "Pearl Bay Residences" in html
+
+
+# --- The record page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "shown"),
+    [(12, "12 days left"), (1, "1 day left"), (0, "today"), (-2, "passed")],
+    ids=["twelve_days", "one_day", "today", "passed"],
+)
+def test_record_page_shows_the_days_left_to_the_pitch_deadline(days, shown, viewer, client_for):
+    record = ProposalFactory(pitch_deadline=in_days(days))
+
+    response = client_for(viewer).get(record.get_absolute_url())
+
+    html = response.content.decode()
+    match = re.search(r'<span[^>]*data-testid="pitch-left"[^>]*>(.*?)</span>', html, re.S)
+    assert match is not None
+    text = " ".join(match.group(1).split())
+    assert in_days(days).isoformat() in text
+    assert f"({shown})" in text
+    assert ("overdue" in match.group(0)) is (days < 0)
+
+
+def test_record_page_of_a_closed_proposal_does_not_count_down(viewer, client_for):
+    record = ProposalFactory(state="won", pitch_deadline=in_days(-5))
+
+    html = client_for(viewer).get(record.get_absolute_url()).content.decode()
+
+    match = re.search(r'<span[^>]*data-testid="pitch-left"[^>]*>(.*?)</span>', html, re.S)
+    assert match is not None
+    assert "passed" not in match.group(1)
+    assert "overdue" not in match.group(0)
+
+
+def test_record_page_lists_the_report_revisions_with_their_state(submitted, role_user, client_for):
+    record, report = submitted
+    manager = role_user("marketing_manager")
+    client = client_for(manager)
+    client.post(
+        reverse("proposals:proposal_step", kwargs={"pk": record.pk, "name": "return_preliminary"}),
+        {"comment": "Add school districts.", "_seq": record.step_seq},
+    )
+
+    page = client.get(record.get_absolute_url())
+
+    assert [(r.revision, r.frozen) for r in page.context["reports"]] == [(1, True), (2, False)]
+    assert page.context["reports"][0] == report
+    assert page.context["draft"].revision == 2
+    html = page.content.decode()
+    assert report_url(record, 1) in html and report_url(record, 2) in html
+
+
+def test_inbox_names_the_project_and_developer_of_each_proposal_waiting(viewer, client_for):
+    record = ProposalFactory(
+        state="assessing", project_name="Pearl Bay Residences", developer_name="Yuexiu Property"
+    )
+
+    response = client_for(viewer).get(reverse("workflows:inbox"))
+
+    html = response.content.decode()
+    row = re.search(rf"<tr>\s*<td><a href=\"{record.get_absolute_url()}\">.*?</tr>", html, re.S)
+    assert row is not None
+    assert "Pearl Bay Residences" in row.group(0)
+    assert "Yuexiu Property" in row.group(0)

@@ -1,0 +1,184 @@
+"""Who may take which step of a project proposal, over HTTP: every declared
+transition (one per source state, so withdrawing is checked from each of its
+eight states) against every role of the company.
+
+Each case builds the proposal directly in the step's source state, with what
+the step waits for (a complete report draft before a submit step, both
+opinions before revising), and posts the step as a user holding only one
+role. For a step only the proposal's business developer may take, that user
+*is* the proposal's owner, so the role is the only thing that decides; the
+owner rule itself is checked separately.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django_fsm_log.models import StateLog
+from factories import UserFactory, is_owner_only, post_data, proposal_ready, transitions_of
+
+from proposals.models import Proposal, ProposalReport
+from workflows.access import inbox
+from workflows.declarations import step_of
+from workflows.roles import ROLES
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+TRANSITIONS = transitions_of(Proposal)
+ROLE_CODES = [r.code for r in ROLES]
+
+
+def _id(transition: Any) -> str:
+    return f"{transition.name}[{transition.source}]"
+
+
+CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS]
+OWNER_ONLY_CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS if is_owner_only(t)]
+
+
+def step_url(record: Proposal, name: str) -> str:
+    return reverse("proposals:proposal_step", kwargs={"pk": record.pk, "name": name})
+
+
+def snapshot(record: Proposal) -> tuple[Any, ...]:
+    """Everything a step may change: the record, its audit trail and its reports."""
+    fresh = Proposal.objects.get(pk=record.pk)
+    reports = ProposalReport.objects.filter(proposal=fresh).order_by("revision")
+    return (
+        fresh.state,
+        fresh.step_seq,
+        fresh.step_due_at,
+        fresh.decided_by_id,
+        StateLog.objects.for_(fresh).count(),
+        list(reports.values_list("revision", "submitted_at", "approved_at")),
+    )
+
+
+def test_the_matrix_covers_every_step_of_the_proposal_and_each_has_a_role():
+    names = {t.name for _m, t in TRANSITIONS}
+    assert names == {
+        "request_assessment",
+        "recommend",
+        "decide_pitch",
+        "decline",
+        "start_research",
+        "submit_preliminary",
+        "return_preliminary",
+        "consult",
+        "revise",
+        "submit_formal",
+        "return_formal",
+        "approve_formal",
+        "win",
+        "lose",
+        "withdraw",
+    }
+    # Withdrawing is possible from every open state but the pitch decision and
+    # the proposed one: one case per source state.
+    assert {t.source for t in Proposal.transition_named("withdraw")} == set(
+        Proposal.State.values
+    ) - Proposal.final_states - {"awaiting_decision", "proposed"}
+    assert {t.name for t in (p.values[0] for p in OWNER_ONLY_CASES)} == {
+        "request_assessment",
+        "win",
+        "lose",
+    }
+    for _model, transition in TRANSITIONS:
+        assert set(step_of(transition).roles) & set(ROLE_CODES), transition.name
+
+
+@pytest.mark.parametrize("role", ROLE_CODES)
+@pytest.mark.parametrize("transition", CASES)
+def test_proposal_step_is_taken_by_its_declared_roles_and_refused_to_every_other(
+    transition, role, client_for
+):
+    step = step_of(transition)
+    user = UserFactory(roles=[role])
+    owner = {"owner": user} if is_owner_only(transition) else {}
+    record = proposal_ready(transition, **owner)
+    before = snapshot(record)
+    last_log = StateLog.objects.for_(record).order_by("-pk").first()
+    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+
+    response = client_for(user).post(step_url(record, transition.name), data)
+
+    if role in step.roles:
+        assert response.status_code == 302, response.content[:2000]
+        assert response.url == record.get_absolute_url()
+        record.refresh_from_db()
+        assert record.state == transition.target
+        assert record.step_seq == before[1] + 1
+        (log,) = StateLog.objects.for_(record).filter(pk__gt=last_log.pk)
+        assert (log.by_id, log.transition) == (user.pk, transition.name)
+        assert (log.source_state, log.state) == (transition.source, transition.target)
+        assert log.description == data[f"{transition.name}-comment"]
+    else:
+        assert response.status_code == 403
+        assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("transition", OWNER_ONLY_CASES)
+def test_owner_only_step_is_refused_to_a_business_developer_who_is_not_the_owner(
+    transition, client_for
+):
+    record = proposal_ready(transition)
+    colleague = UserFactory(roles=["bd"])
+    assert colleague.pk != record.owner_id
+    before = snapshot(record)
+
+    response = client_for(colleague).post(
+        step_url(record, transition.name),
+        post_data(transition.name, seq=record.step_seq, prefixed=True),
+    )
+
+    assert response.status_code == 403
+    assert b"Only the person responsible for this record" in response.content
+    assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("transition", OWNER_ONLY_CASES)
+def test_owner_only_step_is_refused_to_the_owner_who_lost_the_business_developer_role(
+    transition, client_for
+):
+    # The owner moved to research: the record still names them, the role decides.
+    owner = UserFactory(roles=["researcher"])
+    record = proposal_ready(transition, owner=owner)
+    before = snapshot(record)
+
+    response = client_for(owner).post(
+        step_url(record, transition.name),
+        post_data(transition.name, seq=record.step_seq, prefixed=True),
+    )
+
+    assert response.status_code == 403
+    assert snapshot(record) == before
+
+
+def test_owner_only_steps_are_offered_on_the_page_to_the_owner_and_not_to_a_colleague(
+    client_for,
+):
+    transition = Proposal.transition_named("request_assessment")[0]
+    record = proposal_ready(transition)
+    colleague = UserFactory(roles=["bd"])
+
+    mine = client_for(record.owner).get(record.get_absolute_url())
+    theirs = client_for(colleague).get(record.get_absolute_url())
+
+    assert "request_assessment" in [a["action"].name for a in mine.context["actions"]]
+    assert 'data-step="request_assessment"' in mine.content.decode()
+    assert "request_assessment" not in [a["action"].name for a in theirs.context["actions"]]
+    assert 'data-step="request_assessment"' not in theirs.content.decode()
+
+
+def test_a_lead_waits_in_its_owners_inbox_only():
+    transition = Proposal.transition_named("request_assessment")[0]
+    record = proposal_ready(transition)
+    colleague = UserFactory(roles=["bd"])
+
+    def waiting(user: Any) -> list[Proposal]:
+        return [r for s in inbox(user) if s.key == "proposals.proposal" for r in s.records]
+
+    assert waiting(record.owner) == [record]
+    assert waiting(colleague) == []
