@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -113,7 +113,7 @@ def report_edit(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
         form = ReportForm(instance=report)
         comparables = ComparableFormSet(instance=report, prefix="comparables")
     else:
-        raise Http404
+        return HttpResponseNotAllowed(["GET", "POST"])
     return render(
         request,
         "proposals/report_form.html",
