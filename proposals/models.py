@@ -494,7 +494,7 @@ class ProposalReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} r{self.revision}"
+        return f"{self.get_kind_display()} · " + str(_("revision %(n)s") % {"n": self.revision})
 
     @property
     def frozen(self) -> bool:
