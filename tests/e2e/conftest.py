@@ -95,15 +95,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"e2e screenshots: {_shots_dir}")
 
 
-@pytest.fixture
-def e2e_users(transactional_db: None) -> dict[str, Any]:
-    """One user a role, in the role's group, with a password to type."""
-    from workflows.registry import sync_roles
-
-    sync_roles()  # the groups and grants, also after a flush by the test before
+def _users(names: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """For each role of ``names``, a user named after the role, in the role's
+    group, with ``PASSWORD`` to type."""
     User = get_user_model()
     users = {}
-    for role, (first, last) in NAMES.items():
+    for role, (first, last) in names.items():
         user = User.objects.create_user(
             username=role,
             password=PASSWORD,
@@ -114,6 +111,15 @@ def e2e_users(transactional_db: None) -> dict[str, Any]:
         user.groups.add(Group.objects.get(name=role))
         users[role] = user
     return users
+
+
+@pytest.fixture
+def e2e_users(transactional_db: None) -> dict[str, Any]:
+    """One user a role, in the role's group, with a password to type."""
+    from workflows.registry import sync_roles
+
+    sync_roles()  # the groups and grants, also after a flush by the test before
+    return _users(NAMES)
 
 
 @pytest.fixture
@@ -203,16 +209,4 @@ PROPOSAL_NAMES = {
 @pytest.fixture
 def proposal_users(e2e_users: dict[str, Any]) -> dict[str, Any]:
     """One user for each role of the project-proposal process, like ``e2e_users``."""
-    User = get_user_model()
-    users = {}
-    for role, (first, last) in PROPOSAL_NAMES.items():
-        user = User.objects.create_user(
-            username=role,
-            password=PASSWORD,
-            first_name=first,
-            last_name=last,
-            email=f"{role}@example.com",
-        )
-        user.groups.add(Group.objects.get(name=role))
-        users[role] = user
-    return users
+    return _users(PROPOSAL_NAMES)

@@ -6,19 +6,19 @@ manager approves it and business development records the signed contract."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 import pytest
-from django.utils import timezone
-from playwright.sync_api import Page, expect
+from browser_walk import RecordPages, hand_over, in_days, sign
+from playwright.sync_api import expect
 
 from proposals.models import ProposalReport
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REFERENCE = re.compile(r"\bPP-\d{4}-\d{4}\b")
+PROPOSAL_PAGES = RecordPages(r"\bPP-\d{4}-\d{4}\b", "proposal")
+reference, take = PROPOSAL_PAGES.reference, PROPOSAL_PAGES.take
 
 # Every section of the report, as the researcher types it.
 SECTIONS = {
@@ -36,48 +36,6 @@ SECTIONS = {
 }
 REVISED_THREATS = "Two competing launches next quarter; Harbour Bay may cut prices by 5%."
 COMPARABLE = {"name": "Harbour Bay Phase II", "price": "26500", "area": "128.5"}
-
-
-def in_days(days: int) -> str:
-    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
-
-
-def reference(page: Page) -> str:
-    match = REFERENCE.search(page.locator("main h1").inner_text())
-    assert match, "no reference in the proposal's heading"
-    return match.group(0)
-
-
-def hand_over(page: Page, ref: str, previous_step: str) -> None:
-    """The next desk finds the proposal in its inbox, opens it and sees the step before."""
-    page.goto("/")
-    inbox = page.get_by_test_id("inbox")
-    expect(inbox).to_contain_text(ref)
-    inbox.get_by_role("link", name=ref, exact=True).click()
-    expect(page.locator("main h1")).to_contain_text(ref)
-    expect(page.get_by_test_id("timeline")).to_contain_text(previous_step)
-
-
-def take(page: Page, step: str, then: str, **fields: str) -> None:
-    """Press the step's button, fill its modal form and confirm; the badge shows ``then``."""
-    page.locator(f'[data-step="{step}"]').click()
-    modal = page.locator(f"#step-{step}")
-    expect(modal).to_be_visible()
-    for name, value in fields.items():
-        modal.locator(f'[name="{step}-{name}"]').fill(value)
-    modal.locator(f'[data-confirm="{step}"]').click()
-    expect(page.get_by_test_id("state")).to_have_text(then)
-    expect(page.locator(".alert-success")).to_contain_text(reference(page))
-
-
-def sign_with_opinion(page: Page, department: str, signer: str, opinion: str) -> None:
-    card = page.get_by_test_id("signoffs")
-    card.locator('[name="comment"]').fill(opinion)
-    card.get_by_test_id("sign").click()
-    expect(page.locator(".alert-success")).to_contain_text("sign-off was recorded")
-    row = page.get_by_test_id("signoffs").locator("li", has_text=department)
-    expect(row).to_contain_text(signer)
-    expect(page.get_by_test_id("timeline")).to_contain_text(opinion)
 
 
 def test_proposal_goes_from_lead_to_won_across_the_departments(
@@ -179,7 +137,7 @@ def test_proposal_goes_from_lead_to_won_across_the_departments(
 
     strategy = desks("strategy")
     hand_over(strategy, ref, "Ask strategy and creative for opinions")
-    sign_with_opinion(
+    sign(
         strategy,
         "Strategy department",
         "Stella Strategist",
@@ -188,7 +146,7 @@ def test_proposal_goes_from_lead_to_won_across_the_departments(
 
     creative = desks("creative")
     hand_over(creative, ref, "Strategy department")
-    sign_with_opinion(
+    sign(
         creative,
         "Creative design department",
         "Cora Creative",

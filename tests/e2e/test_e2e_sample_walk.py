@@ -4,60 +4,17 @@ approved in round 2."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 import pytest
-from django.utils import timezone
-from playwright.sync_api import Page, expect
+from browser_walk import RecordPages, hand_over, in_days, sign
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-
-def in_days(days: int) -> str:
-    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
-
-
-REFERENCE = re.compile(r"\bSP-\d{4}-\d{4}\b")
-
-
-def reference(page: Page) -> str:
-    match = REFERENCE.search(page.locator("main h1").inner_text())
-    assert match, "no reference in the record's heading"
-    return match.group(0)
-
-
-def hand_over(page: Page, ref: str, previous_step: str) -> None:
-    """The next desk finds the record in its inbox, opens it and sees the step before."""
-    page.goto("/")
-    inbox = page.get_by_test_id("inbox")
-    expect(inbox).to_contain_text(ref)
-    inbox.get_by_role("link", name=ref, exact=True).click()
-    expect(page.locator("main h1")).to_contain_text(ref)
-    expect(page.get_by_test_id("timeline")).to_contain_text(previous_step)
-
-
-def take(page: Page, step: str, then: str, desks: Any = None, **fields: str) -> None:
-    """Press the step's button, fill its modal form and confirm; the badge shows ``then``."""
-    page.locator(f'[data-step="{step}"]').click()
-    modal = page.locator(f"#step-{step}")
-    expect(modal).to_be_visible()
-    for name, value in fields.items():
-        modal.locator(f'[name="{step}-{name}"]').fill(value)
-    if desks is not None:
-        desks.shoot(page, f"modal-{step}")
-    modal.locator(f'[data-confirm="{step}"]').click()
-    expect(page.get_by_test_id("state")).to_have_text(then)
-    expect(page.locator(".alert-success")).to_contain_text(reference(page))
-
-
-def sign(page: Page, department: str, signer: str) -> None:
-    card = page.get_by_test_id("signoffs")
-    card.get_by_test_id("sign").click()
-    expect(page.locator(".alert-success")).to_contain_text("sign-off was recorded")
-    row = page.get_by_test_id("signoffs").locator("li", has_text=department)
-    expect(row).to_contain_text(signer)
+SAMPLE_PAGES = RecordPages(r"\bSP-\d{4}-\d{4}\b", "record")
+reference, take = SAMPLE_PAGES.reference, SAMPLE_PAGES.take
 
 
 def test_sample_rejected_in_round_one_is_reordered_and_approved_in_round_two(

@@ -20,6 +20,7 @@ from factories import (
     report_post_data,
     report_sections,
 )
+from workflow_checks import messages_of, refs
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
 
@@ -32,14 +33,6 @@ NOT_NEGATIVE = "Ensure this value is greater than or equal to 0."
 # Pitch deadlines (days from today) around the edges of every window.
 WINDOW_DAYS = (-3, 0, 7, 8, 14, 15, 30, 31)
 TEXT_SECTIONS = [n for n in ProposalReport.COPIED if not n.endswith("_area")]
-
-
-def refs(response) -> set[str]:
-    return {r.reference for r in response.context["records"]}
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def report_url(record, revision: int, *, edit: bool = False, **query) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from factories import ComparableProjectFactory, ProposalFactory, UserFactory, report_sections
+from workflow_checks import check_list_page_queries, check_record_page_queries, get_within_queries
 
 from proposals.models import ProposalReport
 
@@ -63,28 +64,18 @@ def report_with_comparables(request, walker):
     return record, draft, walker.actor(record, "submit_preliminary")
 
 
-def _count(client, url, django_assert_max_num_queries, bound):
-    client.get(url)  # warm caches (content types, session) outside the count
-    with django_assert_max_num_queries(bound) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response, captured
-
-
 def test_proposal_list_queries_do_not_grow_with_the_proposals(
     researcher_with_inbox, client_for, django_assert_max_num_queries
 ):
     researcher, records = researcher_with_inbox
 
-    response, _ = _count(
+    check_list_page_queries(
         client_for(researcher),
         reverse("proposals:proposal_list"),
+        records,
         django_assert_max_num_queries,
         MAX_QUERIES["list"],
     )
-
-    assert len(response.context["records"]) == min(len(records), 25)
-    assert response.context["page_obj"].paginator.count == len(records)
 
 
 def test_inbox_queries_do_not_grow_with_the_proposals(
@@ -92,7 +83,7 @@ def test_inbox_queries_do_not_grow_with_the_proposals(
 ):
     researcher, records = researcher_with_inbox
 
-    response, _ = _count(
+    response, _ = get_within_queries(
         client_for(researcher),
         reverse("workflows:inbox"),
         django_assert_max_num_queries,
@@ -108,17 +99,14 @@ def test_proposal_record_page_queries_do_not_grow_with_the_proposals(
     researcher_with_inbox, client_for, django_assert_max_num_queries
 ):
     researcher, records = researcher_with_inbox
-    record = records[len(records) // 2]
 
-    response, _ = _count(
+    check_record_page_queries(
         client_for(researcher),
-        record.get_absolute_url(),
+        records[len(records) // 2],
+        ["recommend"],
         django_assert_max_num_queries,
         MAX_QUERIES["record"],
     )
-
-    assert response.context["record"] == record
-    assert [a["action"].name for a in response.context["actions"]] == ["recommend"]
 
 
 def test_proposal_record_page_queries_do_not_grow_with_the_report(
@@ -126,7 +114,7 @@ def test_proposal_record_page_queries_do_not_grow_with_the_report(
 ):
     record, draft, researcher = report_with_comparables
 
-    response, _ = _count(
+    response, _ = get_within_queries(
         client_for(researcher),
         record.get_absolute_url(),
         django_assert_max_num_queries,
@@ -150,7 +138,7 @@ def test_report_pages_queries_do_not_grow_with_the_comparables(
     record, draft, researcher = report_with_comparables
     url = reverse("proposals:report", kwargs={"pk": record.pk, "revision": draft.revision})
 
-    response, _ = _count(
+    response, _ = get_within_queries(
         client_for(researcher), url + query, django_assert_max_num_queries, MAX_QUERIES[page]
     )
 
@@ -166,7 +154,7 @@ def test_report_edit_page_queries_do_not_grow_with_the_comparables(
     record, draft, researcher = report_with_comparables
     url = reverse("proposals:report_edit", kwargs={"pk": record.pk, "revision": draft.revision})
 
-    response, _ = _count(
+    response, _ = get_within_queries(
         client_for(researcher), url, django_assert_max_num_queries, MAX_QUERIES["report_edit"]
     )
 

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 import pytest
-from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -28,18 +27,29 @@ from factories import (
     proposal_ready,
     report_post_data,
     report_sections,
-    step_data,
     transitions_of,
+)
+from workflow_checks import (
+    check_double_submit,
+    check_get_refused,
+    check_refused_as_stale,
+    check_refused_in_wrong_state,
+    check_required_field_missing,
+    check_step_taken,
+    messages_of,
+    required_fields,
+    step_url,
+    url,
+    wrong_state,
 )
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
 from workflows.access import inbox
-from workflows.declarations import form_class_of, step_of
+from workflows.declarations import step_of
 from workflows.models import SignOff
 from workflows.services import (
     StepNotAvailable,
     signoff_record,
-    transition_form,
     transition_perform,
 )
 
@@ -60,18 +70,12 @@ for _m, _t in TRANSITIONS:
 STEP_CASES = [pytest.param(t, id=n) for n, t in FIRST_SOURCE.items()]
 
 
-def _required_fields(transition: Any) -> list[str]:
-    form = transition_form(step_of(transition), None)
-    return [name for name, field in form.fields.items() if field.required]
-
-
 REQUIRED_CASES = [
     pytest.param(t, field, id=f"{t.name}.{field}")
     for t in FIRST_SOURCE.values()
-    for field in _required_fields(t)
+    for field in required_fields(t)
 ]
 
-STALE = "This record was changed by someone else while you were looking at it"
 INCOMPLETE = "The report needs every section filled in before it is submitted."
 FROZEN = "This revision was submitted and can no longer be changed."
 WAITING = "Waiting for every department to sign."
@@ -86,14 +90,6 @@ ROW_FIELDS = [
 
 
 # --- Helpers --------------------------------------------------------------------------
-
-
-def url(record: Proposal, action: str, **kwargs: Any) -> str:
-    return reverse(f"proposals:proposal_{action}", kwargs={"pk": record.pk, **kwargs})
-
-
-def step_url(record: Proposal, name: str) -> str:
-    return url(record, "step", name=name)
 
 
 def report_url(record: Proposal, revision: int, edit: bool = False) -> str:
@@ -143,10 +139,6 @@ def expected_due(step: Any, record: Proposal, before: dt.datetime, after: dt.dat
         return min(before + rule, cap), min(after + rule, cap)
     day = end_of(getattr(record, rule))
     return min(day, cap), min(day, cap)
-
-
-def messages_of(response: Any) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def action(response: Any, name: str) -> Any:
@@ -212,41 +204,13 @@ def test_step_with_valid_form_moves_the_proposal_and_sets_a_deadline_within_the_
             draft = record.current_draft()
             ProposalReport.objects.filter(pk=draft.pk).update(**report_sections())
     user = proposal_advance.actor(record, name)
-    step = step_of(transition)
 
-    client = client_for(user)
-    before = timezone.now()
-    response = client.post(
-        step_url(record, name), post_data(name, seq=record.step_seq, prefixed=True)
+    due = check_step_taken(
+        client_for(user), record, transition, user, expected_due=expected_due, effects=EFFECTS
     )
-    after = timezone.now()
 
-    assert response.status_code == 302, response.content[:2000]
-    assert response.url == record.get_absolute_url()
-    seq = record.step_seq
-    record.refresh_from_db()
-    assert record.state == transition.target
-    assert record.step_seq == seq + 1
-    assert before <= record.step_started_at <= after
-    form_class = form_class_of(step)
-    if form_class is not None and issubclass(form_class, forms.ModelForm):
-        for field, value in step_data(name).items():
-            if field in form_class._meta.fields:
-                assert getattr(record, field) == value, field
-    due = expected_due(step, record, before, after)
-    if due is None:
-        assert record.step_due_at is None
-    else:
-        assert due[0] - dt.timedelta(seconds=1) <= record.step_due_at <= due[1]
+    if due is not None:
         assert record.step_due_at <= end_of(record.pitch_deadline)
-    if name in EFFECTS:
-        assert EFFECTS[name](record, user)
-    log = StateLog.objects.for_(record).latest("pk")
-    assert (log.transition, log.by_id, log.description) == (name, user.pk, f"Comment on {name}")
-    page = client.get(response.url)
-    assert messages_of(page) == [
-        f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
-    ]
 
 
 # --- The pitch deadline bounds every deadline ------------------------------------------------
@@ -371,42 +335,20 @@ def test_preliminary_report_due_after_the_pitch_or_in_the_past_is_a_field_error(
 def test_get_on_a_proposal_step_url_is_refused_and_changes_nothing(transition, walker, client_for):
     record = proposal_ready(transition, walker)
     user = walker.actor(record, transition.name)
-    before = snapshot(record)
 
-    response = client_for(user).get(
-        step_url(record, transition.name), post_data(transition.name, seq=record.step_seq)
-    )
-
-    assert response.status_code == 405
-    assert response["Allow"] == "POST"
-    assert snapshot(record) == before
-
-
-def _wrong_state(name: str) -> str:
-    sources = {t.source for t in Proposal.transition_named(name)}
-    return next(s for s in Proposal.State.values if s not in sources)
+    check_get_refused(client_for(user), record, transition.name, snapshot)
 
 
 @pytest.mark.parametrize("transition", STEP_CASES)
 def test_proposal_step_posted_in_another_state_changes_nothing_and_says_why(
     transition, walker, client_for
 ):
-    name = transition.name
-    wrong = _wrong_state(name)
+    wrong = wrong_state(Proposal, transition.name)
     user = walker.user(step_of(transition).roles[0])
     owner = user if is_owner_only(transition) else UserFactory(roles=["bd"])
     record = ProposalFactory(state=wrong, owner=owner, draft="complete")
-    before = snapshot(record)
 
-    response = client_for(user).post(
-        step_url(record, name), post_data(name, seq=record.step_seq), follow=True
-    )
-
-    assert response.redirect_chain == [(record.get_absolute_url(), 302)]
-    assert snapshot(record) == before
-    label = step_of(transition).label
-    state = Proposal.state_label(wrong)
-    assert messages_of(response) == [f"“{label}” is not possible while the record is “{state}”."]
+    check_refused_in_wrong_state(client_for(user), record, transition, snapshot)
 
 
 @pytest.mark.parametrize("transition", CASES)
@@ -414,19 +356,10 @@ def test_double_submit_takes_the_proposal_step_once_and_shows_the_stale_message(
     transition, walker, client_for
 ):
     record = proposal_ready(transition, walker)
-    client = client_for(walker.actor(record, transition.name))
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
 
-    first = client.post(step_url(record, transition.name), data)
-    assert first.status_code == 302
-    after_first = snapshot(record)
-    assert after_first[0] == transition.target
-
-    second = client.post(step_url(record, transition.name), data, follow=True)
-
-    assert second.redirect_chain == [(record.get_absolute_url(), 302)]
-    assert snapshot(record) == after_first
-    assert STALE in messages_of(second)[-1]
+    check_double_submit(
+        client_for(walker.actor(record, transition.name)), record, transition, snapshot
+    )
 
 
 def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(
@@ -434,16 +367,9 @@ def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(
 ):
     record = proposal_advance(ProposalFactory(), "awaiting_decision")
     shown_seq = record.step_seq - 1  # the page was loaded before the recommendation
-    before = snapshot(record)
+    client = client_for(proposal_advance.actor(record, "decide_pitch"))
 
-    response = client_for(proposal_advance.actor(record, "decide_pitch")).post(
-        step_url(record, "decide_pitch"),
-        post_data("decide_pitch", seq=shown_seq),
-        follow=True,
-    )
-
-    assert snapshot(record) == before
-    assert STALE in messages_of(response)[0]
+    check_refused_as_stale(client, record, "decide_pitch", shown_seq, snapshot)
 
 
 @pytest.mark.parametrize(("transition", "field"), REQUIRED_CASES)
@@ -451,26 +377,16 @@ def test_proposal_step_without_a_required_field_answers_400_with_the_field_error
     transition, field, walker, client_for
 ):
     record = proposal_ready(transition, walker)
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
-    del data[f"{transition.name}-{field}"]
-    before = snapshot(record)
+    client = client_for(walker.actor(record, transition.name))
 
-    response = client_for(walker.actor(record, transition.name)).post(
-        step_url(record, transition.name), data
-    )
-
-    assert response.status_code == 400
-    assert snapshot(record) == before
-    (opened,) = [a for a in response.context["actions"] if a["open"]]
-    assert opened["action"].name == transition.name
-    assert opened["form"].errors[field] == ["This field is required."]
+    check_required_field_missing(client, record, transition, field, snapshot)
 
 
 def test_the_steps_that_need_a_reason_are_the_refusals_and_the_outcomes():
-    required = {t.name for t in FIRST_SOURCE.values() if "comment" in _required_fields(t)}
+    required = {t.name for t in FIRST_SOURCE.values() if "comment" in required_fields(t)}
 
     assert required == {"decline", "return_preliminary", "return_formal", "lose", "withdraw"}
-    assert set(_required_fields(FIRST_SOURCE["recommend"])) == {
+    assert set(required_fields(FIRST_SOURCE["recommend"])) == {
         "developer_background",
         "recommendation",
         "recommendation_reason",

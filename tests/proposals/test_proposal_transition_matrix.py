@@ -15,19 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from django_fsm_log.models import StateLog
-from factories import UserFactory, is_owner_only, post_data, proposal_ready, transitions_of
+from factories import UserFactory, is_owner_only, proposal_ready, transitions_of
+from workflow_checks import ROLE_CODES, check_step_by_role, check_step_forbidden
 
 from proposals.models import Proposal, ProposalReport
 from workflows.access import inbox
 from workflows.declarations import step_of
-from workflows.roles import ROLES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TRANSITIONS = transitions_of(Proposal)
-ROLE_CODES = [r.code for r in ROLES]
 
 
 def _id(transition: Any) -> str:
@@ -36,10 +34,6 @@ def _id(transition: Any) -> str:
 
 CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS]
 OWNER_ONLY_CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS if is_owner_only(t)]
-
-
-def step_url(record: Proposal, name: str) -> str:
-    return reverse("proposals:proposal_step", kwargs={"pk": record.pk, "name": name})
 
 
 def snapshot(record: Proposal) -> tuple[Any, ...]:
@@ -94,29 +88,11 @@ def test_the_matrix_covers_every_step_of_the_proposal_and_each_has_a_role():
 def test_proposal_step_is_taken_by_its_declared_roles_and_refused_to_every_other(
     transition, role, client_for
 ):
-    step = step_of(transition)
     user = UserFactory(roles=[role])
     owner = {"owner": user} if is_owner_only(transition) else {}
     record = proposal_ready(transition, **owner)
-    before = snapshot(record)
-    last_log = StateLog.objects.for_(record).order_by("-pk").first()
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
 
-    response = client_for(user).post(step_url(record, transition.name), data)
-
-    if role in step.roles:
-        assert response.status_code == 302, response.content[:2000]
-        assert response.url == record.get_absolute_url()
-        record.refresh_from_db()
-        assert record.state == transition.target
-        assert record.step_seq == before[1] + 1
-        (log,) = StateLog.objects.for_(record).filter(pk__gt=last_log.pk)
-        assert (log.by_id, log.transition) == (user.pk, transition.name)
-        assert (log.source_state, log.state) == (transition.source, transition.target)
-        assert log.description == data[f"{transition.name}-comment"]
-    else:
-        assert response.status_code == 403
-        assert snapshot(record) == before
+    check_step_by_role(client_for(user), user, role, record, transition, snapshot)
 
 
 @pytest.mark.parametrize("transition", OWNER_ONLY_CASES)
@@ -126,16 +102,12 @@ def test_owner_only_step_is_refused_to_a_business_developer_who_is_not_the_owner
     record = proposal_ready(transition)
     colleague = UserFactory(roles=["bd"])
     assert colleague.pk != record.owner_id
-    before = snapshot(record)
 
-    response = client_for(colleague).post(
-        step_url(record, transition.name),
-        post_data(transition.name, seq=record.step_seq, prefixed=True),
+    response = check_step_forbidden(
+        client_for(colleague), record, transition.name, snapshot, prefixed=True
     )
 
-    assert response.status_code == 403
     assert b"Only the person responsible for this record" in response.content
-    assert snapshot(record) == before
 
 
 @pytest.mark.parametrize("transition", OWNER_ONLY_CASES)
@@ -145,15 +117,8 @@ def test_owner_only_step_is_refused_to_the_owner_who_lost_the_business_developer
     # The owner moved to research: the record still names them, the role decides.
     owner = UserFactory(roles=["researcher"])
     record = proposal_ready(transition, owner=owner)
-    before = snapshot(record)
 
-    response = client_for(owner).post(
-        step_url(record, transition.name),
-        post_data(transition.name, seq=record.step_seq, prefixed=True),
-    )
-
-    assert response.status_code == 403
-    assert snapshot(record) == before
+    check_step_forbidden(client_for(owner), record, transition.name, snapshot, prefixed=True)
 
 
 def test_owner_only_steps_are_offered_on_the_page_to_the_owner_and_not_to_a_colleague(

@@ -20,6 +20,7 @@ from factories import (
     in_days,
     make_png,
 )
+from workflow_checks import messages_of, refs
 
 from samples.models import Board, SampleOrder
 from workflows.models import Attachment
@@ -27,10 +28,6 @@ from workflows.models import Attachment
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LIST = "samples:sampleorder_list"
-
-
-def refs(response) -> set[str]:
-    return {r.reference for r in response.context["records"]}
 
 
 @pytest.fixture
@@ -269,7 +266,7 @@ def test_png_attached_on_the_record_page_can_be_downloaded_by_the_process(
 
     response = attach(client_for(role_user("qa")), record, "scratch.png", png, "Scratch")
 
-    assert [str(m) for m in response.context["messages"]] == ["File attached."]
+    assert messages_of(response) == ["File attached."]
     attachment = Attachment.objects.get()
     assert attachment.record == record
     assert (attachment.original_name, attachment.mime_type, attachment.size) == (
@@ -297,7 +294,7 @@ def test_oversized_attachment_is_refused_and_nothing_is_stored(
     response = attach(client_for(role_user("sales_assistant")), record, "big.png", make_png(8, 8))
 
     assert response.status_code == 400
-    assert [str(m) for m in response.context["messages"]] == ["The file was not attached."]
+    assert messages_of(response) == ["The file was not attached."]
     assert "the limit is" in response.context["attachment_form"].errors["file"][0]
     assert not Attachment.objects.exists()
     assert stored_files(media_root) == []

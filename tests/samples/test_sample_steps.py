@@ -10,10 +10,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 from factories import (
@@ -28,11 +26,24 @@ from factories import (
     step_data,
     transitions_of,
 )
+from workflow_checks import (
+    check_double_submit,
+    check_get_refused,
+    check_refused_as_stale,
+    check_refused_in_wrong_state,
+    check_required_field_missing,
+    check_step_taken,
+    messages_of,
+    required_fields,
+    step_url,
+    url,
+    wrong_state,
+)
 
 from samples.models import Board, SampleOrder
-from workflows.declarations import form_class_of, step_of
+from workflows.declarations import step_of
 from workflows.models import Attachment, SignOff
-from workflows.services import StepNotAvailable, transition_form, transition_perform
+from workflows.services import StepNotAvailable, transition_perform
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -51,32 +62,14 @@ for _m, _t in TRANSITIONS:
 STEP_CASES = [pytest.param(m, t, id=f"{m.__name__}.{n}") for (m, n), t in FIRST_SOURCE.items()]
 
 
-def _required_fields(transition: Any) -> list[str]:
-    form = transition_form(step_of(transition), None)
-    return [name for name, field in form.fields.items() if field.required]
-
-
 REQUIRED_CASES = [
     pytest.param(m, t, field, id=f"{m.__name__}.{t.name}.{field}")
     for (m, _n), t in FIRST_SOURCE.items()
-    for field in _required_fields(t)
+    for field in required_fields(t)
 ]
-
-STALE = "This record was changed by someone else while you were looking at it"
 
 
 # --- Helpers --------------------------------------------------------------------------
-
-
-def url(record: Any, action: str, **kwargs: Any) -> str:
-    opts = record._meta
-    return reverse(
-        f"{opts.app_label}:{opts.model_name}_{action}", kwargs={"pk": record.pk, **kwargs}
-    )
-
-
-def step_url(record: Any, name: str) -> str:
-    return url(record, "step", name=name)
 
 
 def snapshot(record: Any) -> tuple[str, int, int, int]:
@@ -114,10 +107,6 @@ def expected_due(step: Any, record: Any, before: dt.datetime, after: dt.datetime
     return latest - (timezone.now() - before), latest
 
 
-def messages_of(response: Any) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
 # --- Happy paths ----------------------------------------------------------------------
 
 EFFECTS = {
@@ -147,40 +136,10 @@ def test_step_with_valid_form_moves_the_record_saves_its_fields_and_sets_the_dea
     if transition.conditions:
         advance.sign_all(record)
     user = advance.actor(record, name)
-    step = step_of(transition)
 
-    client = client_for(user)
-    before = timezone.now()
-    response = client.post(
-        step_url(record, name), post_data(name, seq=record.step_seq, prefixed=True)
+    check_step_taken(
+        client_for(user), record, transition, user, expected_due=expected_due, effects=EFFECTS
     )
-    after = timezone.now()
-
-    assert response.status_code == 302
-    assert response.url == record.get_absolute_url()
-    seq = record.step_seq
-    record.refresh_from_db()
-    assert record.state == transition.target
-    assert record.step_seq == seq + 1
-    assert before <= record.step_started_at <= after
-    form_class = form_class_of(step)
-    if form_class is not None and issubclass(form_class, forms.ModelForm):
-        for field, value in step_data(name).items():
-            if field in form_class._meta.fields:
-                assert getattr(record, field) == value, field
-    due = expected_due(step, record, before, after)
-    if due is None:
-        assert record.step_due_at is None
-    else:
-        assert due[0] - dt.timedelta(seconds=1) <= record.step_due_at <= due[1]
-    if name in EFFECTS:
-        assert EFFECTS[name](record, user)
-    log = StateLog.objects.for_(record).latest("pk")
-    assert (log.transition, log.by_id, log.description) == (name, user.pk, f"Comment on {name}")
-    page = client.get(response.url)
-    assert messages_of(page) == [
-        f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
-    ]
 
 
 def test_start_production_is_due_at_the_end_of_the_production_due_date(advance, client_for):
@@ -221,42 +180,20 @@ def test_issue_work_order_is_due_one_day_later_and_records_the_plan(advance, cli
 @pytest.mark.parametrize(("model", "transition"), STEP_CASES)
 def test_get_on_a_step_url_is_refused_and_changes_nothing(model, transition, walker, client_for):
     record, user = ready_at(model, transition, walker)
-    before = snapshot(record)
 
-    response = client_for(user).get(
-        step_url(record, transition.name), post_data(transition.name, seq=record.step_seq)
-    )
-
-    assert response.status_code == 405
-    assert response["Allow"] == "POST"
-    assert snapshot(record) == before
-
-
-def _wrong_state(model: type, name: str) -> str:
-    sources = {t.source for t in model.transition_named(name)}
-    return next(s for s in model.State.values if s not in sources)
+    check_get_refused(client_for(user), record, transition.name, snapshot)
 
 
 @pytest.mark.parametrize(("model", "transition"), STEP_CASES)
 def test_step_posted_in_another_state_changes_nothing_and_says_why(
     model, transition, walker, client_for
 ):
-    name = transition.name
-    wrong = _wrong_state(model, name)
+    wrong = wrong_state(model, transition.name)
     user = walker.user(step_of(transition).roles[0])
     salesperson = user if is_owner_only(transition) else UserFactory(roles=["sales"])
     record = FACTORIES[model](state=wrong, salesperson=salesperson)
-    before = snapshot(record)
 
-    response = client_for(user).post(
-        step_url(record, name), post_data(name, seq=record.step_seq), follow=True
-    )
-
-    assert response.redirect_chain == [(record.get_absolute_url(), 302)]
-    assert snapshot(record) == before
-    label = step_of(transition).label
-    state = model.state_label(wrong)
-    assert messages_of(response) == [f"“{label}” is not possible while the record is “{state}”."]
+    check_refused_in_wrong_state(client_for(user), record, transition, snapshot)
 
 
 @pytest.mark.parametrize(("model", "transition"), CASES)
@@ -264,34 +201,16 @@ def test_double_submit_takes_the_step_once_and_shows_the_stale_message(
     model, transition, walker, client_for
 ):
     record, user = ready_at(model, transition, walker)
-    client = client_for(user)
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
 
-    first = client.post(step_url(record, transition.name), data)
-    assert first.status_code == 302
-    after_first = snapshot(record)
-    assert after_first[0] == transition.target
-
-    second = client.post(step_url(record, transition.name), data, follow=True)
-
-    assert second.redirect_chain == [(record.get_absolute_url(), 302)]
-    assert snapshot(record) == after_first
-    assert STALE in messages_of(second)[-1]
+    check_double_submit(client_for(user), record, transition, snapshot)
 
 
 def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(advance, client_for):
     record = advance(SampleOrderFactory(), "ordered")
     shown_seq = record.step_seq - 1  # the page was loaded before the work order was issued
-    before = snapshot(record)
+    client = client_for(advance.actor(record, "start_production"))
 
-    response = client_for(advance.actor(record, "start_production")).post(
-        step_url(record, "start_production"),
-        post_data("start_production", seq=shown_seq),
-        follow=True,
-    )
-
-    assert snapshot(record) == before
-    assert STALE in messages_of(response)[0]
+    check_refused_as_stale(client, record, "start_production", shown_seq, snapshot)
 
 
 @pytest.mark.parametrize(("model", "transition", "field"), REQUIRED_CASES)
@@ -299,17 +218,9 @@ def test_step_without_a_required_field_answers_400_with_the_field_error(
     model, transition, field, walker, client_for
 ):
     record, user = ready_at(model, transition, walker)
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
-    del data[f"{transition.name}-{field}"]
-    before = snapshot(record)
 
-    response = client_for(user).post(step_url(record, transition.name), data)
+    response = check_required_field_missing(client_for(user), record, transition, field, snapshot)
 
-    assert response.status_code == 400
-    assert snapshot(record) == before
-    (opened,) = [a for a in response.context["actions"] if a["open"]]
-    assert opened["action"].name == transition.name
-    assert opened["form"].errors[field] == ["This field is required."]
     assert "This field is required." in response.content.decode()
 
 

@@ -14,25 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from django_fsm_log.models import StateLog
 from factories import (
     FACTORIES,
     UserFactory,
     is_owner_only,
-    post_data,
     transitions_of,
 )
+from workflow_checks import ROLE_CODES, check_step_by_role, check_step_forbidden
 
 from samples.models import Board, SampleOrder
 from workflows.declarations import step_of
-from workflows.roles import ROLES
 from workflows.services import signoff_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TRANSITIONS = transitions_of(SampleOrder, Board)
-ROLE_CODES = [r.code for r in ROLES]
 
 
 def _id(model: type, transition: Any) -> str:
@@ -41,13 +38,6 @@ def _id(model: type, transition: Any) -> str:
 
 CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS]
 OWNER_ONLY_CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS if is_owner_only(t)]
-
-
-def step_url(record: Any, name: str) -> str:
-    opts = record._meta
-    return reverse(
-        f"{opts.app_label}:{opts.model_name}_step", kwargs={"pk": record.pk, "name": name}
-    )
 
 
 def record_in(model: type, transition: Any, *, salesperson: Any = None) -> Any:
@@ -86,28 +76,10 @@ def test_every_step_of_the_matrix_can_be_taken_by_some_role_of_the_company():
 def test_step_is_taken_by_its_declared_roles_and_refused_to_every_other(
     model, transition, role, client_for
 ):
-    step = step_of(transition)
     user = UserFactory(roles=[role])
     record = record_in(model, transition, salesperson=user if is_owner_only(transition) else None)
-    before = snapshot(record)
-    last_log = StateLog.objects.for_(record).order_by("-pk").first()
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
 
-    response = client_for(user).post(step_url(record, transition.name), data)
-
-    if role in step.roles:
-        assert response.status_code == 302, response.content[:2000]
-        assert response.url == record.get_absolute_url()
-        record.refresh_from_db()
-        assert record.state == transition.target
-        assert record.step_seq == before[1] + 1
-        (log,) = StateLog.objects.for_(record).filter(pk__gt=last_log.pk)
-        assert (log.by_id, log.transition) == (user.pk, transition.name)
-        assert (log.source_state, log.state) == (transition.source, transition.target)
-        assert log.description == data[f"{transition.name}-comment"]
-    else:
-        assert response.status_code == 403
-        assert snapshot(record) == before
+    check_step_by_role(client_for(user), user, role, record, transition, snapshot)
 
 
 @pytest.mark.parametrize(("model", "transition"), OWNER_ONLY_CASES)
@@ -118,14 +90,8 @@ def test_owner_only_step_is_refused_to_the_salesperson_who_lacks_the_role(
     salesperson = UserFactory(roles=["sample_room"])
     assert not set(step_of(transition).roles) & {"sample_room"}
     record = record_in(model, transition, salesperson=salesperson)
-    before = snapshot(record)
 
-    response = client_for(salesperson).post(
-        step_url(record, transition.name), post_data(transition.name, seq=record.step_seq)
-    )
-
-    assert response.status_code == 403
-    assert snapshot(record) == before
+    check_step_forbidden(client_for(salesperson), record, transition.name, snapshot)
 
 
 @pytest.mark.parametrize(("model", "transition"), OWNER_ONLY_CASES)
@@ -135,12 +101,7 @@ def test_owner_only_step_is_refused_to_a_user_with_the_role_who_is_not_the_sales
     record = record_in(model, transition)
     colleague = UserFactory(roles=list(step_of(transition).roles))
     assert colleague.pk != record.salesperson_id
-    before = snapshot(record)
 
-    response = client_for(colleague).post(
-        step_url(record, transition.name), post_data(transition.name, seq=record.step_seq)
-    )
+    response = check_step_forbidden(client_for(colleague), record, transition.name, snapshot)
 
-    assert response.status_code == 403
     assert b"Only the person responsible for this record" in response.content
-    assert snapshot(record) == before
