@@ -144,6 +144,10 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
+        # A web request that queues a task must not wait out connection
+        # retries while Redis is down (about 6 s each); workers reconnect
+        # on their own (broker_connection_retry).
+        "max_retries": 0,
         "visibility_timeout": 3600,
     }
 else:
