@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, step
 from workflows.models import WorkflowModel
 
 from .conditions import draft_complete
 
-DAYS = dt.timedelta(days=1)
 SECTION = 4000  # characters a report section may hold
 
 
@@ -48,7 +47,7 @@ class Proposal(WorkflowModel):
     final_states = frozenset({State.DECLINED, State.WON, State.LOST})
     owner_field = "owner"
     creator_roles = ("bd",)
-    initial_due = DAYS * 2
+    initial_due = WorkingDays(2)
     final_deadline_field = "pitch_deadline"
     sign_off_steps = {
         State.CONSULTING: SignOffStep(
@@ -121,7 +120,7 @@ class Proposal(WorkflowModel):
             label=_("Ask research to assess"),
             roles=["bd"],
             rule=OwnerOnly("owner"),
-            due=DAYS * 3,
+            due=WorkingDays(3),
             help_text=_("The researchers compile the developer's background and advise."),
         ),
     )
@@ -137,7 +136,7 @@ class Proposal(WorkflowModel):
             roles=["researcher"],
             form="proposals.forms.AssessmentForm",
             attachments=True,
-            due=DAYS * 2,
+            due=WorkingDays(2),
         ),
     )
     def recommend(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -151,7 +150,7 @@ class Proposal(WorkflowModel):
             label=_("Decide to pitch"),
             roles=["marketing_manager"],
             style="success",
-            due=DAYS * 3,
+            due=WorkingDays(3),
         ),
     )
     def decide_pitch(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -196,7 +195,7 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Submit preliminary report"),
             roles=["researcher"],
-            due=DAYS * 2,
+            due=WorkingDays(2),
             effect="proposals.services.report_submit_draft",
         ),
     )
@@ -212,7 +211,7 @@ class Proposal(WorkflowModel):
             roles=["marketing_manager"],
             comment="required",
             style="danger",
-            due=DAYS * 3,
+            due=WorkingDays(3),
             effect="proposals.services.report_open_draft",
         ),
     )
@@ -228,7 +227,7 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Ask strategy and creative for opinions"),
             roles=["marketing_manager"],
-            due=DAYS * 3,
+            due=WorkingDays(3),
         ),
     )
     def consult(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -242,7 +241,7 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Revise into the formal report"),
             roles=["researcher"],
-            due=DAYS * 5,
+            due=WorkingDays(5),
             effect="proposals.services.report_open_draft",
         ),
     )
@@ -257,7 +256,7 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Submit formal report"),
             roles=["researcher"],
-            due=DAYS * 2,
+            due=WorkingDays(2),
             effect="proposals.services.report_submit_draft",
         ),
     )
@@ -273,7 +272,7 @@ class Proposal(WorkflowModel):
             roles=["marketing_manager"],
             comment="required",
             style="danger",
-            due=DAYS * 3,
+            due=WorkingDays(3),
             effect="proposals.services.report_open_draft",
         ),
     )

@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, step
 from workflows.models import WorkflowModel
-
-ONE_DAY = dt.timedelta(days=1)
 
 
 def feedback_chase(record: WorkflowModel) -> dt.datetime:
@@ -50,7 +49,7 @@ class SampleOrder(WorkflowModel):
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)
-    initial_due = ONE_DAY  # the order clerk issues the work order within a day
+    initial_due = WorkingDays(1)  # the order clerk issues the work order within a day
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -151,7 +150,7 @@ class SampleOrder(WorkflowModel):
             label=_("Issue work order"),
             roles=["sales_assistant"],
             form="samples.forms.WorkOrderForm",
-            due=ONE_DAY,
+            due=WorkingDays(1),
             help_text=_("Issue the sample work order and production plan with a due date."),
         ),
     )
@@ -202,7 +201,7 @@ class SampleOrder(WorkflowModel):
         field=state,
         source=State.IN_PRODUCTION,
         target=State.QA_INSPECTION,
-        custom=step(label=_("Submit for QA inspection"), roles=["sample_room"], due=ONE_DAY),
+        custom=step(label=_("Submit for QA inspection"), roles=["sample_room"], due=WorkingDays(1)),
     )
     def submit_inspection(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
@@ -214,7 +213,7 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Pass inspection"),
             roles=["qa"],
-            due=ONE_DAY,
+            due=WorkingDays(1),
             attachments=True,
             style="success",
         ),
@@ -246,7 +245,7 @@ class SampleOrder(WorkflowModel):
         field=state,
         source=State.PASSED,
         target=State.STORED,
-        custom=step(label=_("Receive into warehouse"), roles=["warehouse"], due=ONE_DAY * 2),
+        custom=step(label=_("Receive into warehouse"), roles=["warehouse"], due=WorkingDays(2)),
     )
     def receive_into_store(self, *, by: Any, data: dict[str, Any]) -> None:
         self.stored_at = timezone.now()
@@ -259,7 +258,7 @@ class SampleOrder(WorkflowModel):
             label=_("Release with delivery note"),
             roles=["warehouse"],
             form="samples.forms.DeliveryNoteForm",
-            due=ONE_DAY * 3,
+            due=WorkingDays(3),
         ),
     )
     def release_with_delivery_note(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -275,7 +274,7 @@ class SampleOrder(WorkflowModel):
             roles=["sales"],
             form="samples.forms.CourierForm",
             rule=OwnerOnly("salesperson"),
-            due=ONE_DAY * 3,
+            due=WorkingDays(3),
             style="secondary",
         ),
     )
@@ -324,7 +323,7 @@ class SampleOrder(WorkflowModel):
             form="samples.forms.RejectionForm",
             rule=OwnerOnly("salesperson"),
             attachments=True,
-            due=ONE_DAY * 2,
+            due=WorkingDays(2),
             style="danger",
             help_text=_("The feedback goes to QA and the sample room, who confirm they got it."),
         ),
@@ -449,7 +448,7 @@ class Board(WorkflowModel):
         field=state,
         source=State.MAKING,
         target=State.MADE,
-        custom=step(label=_("Board finished"), roles=["sample_room"], due=ONE_DAY),
+        custom=step(label=_("Board finished"), roles=["sample_room"], due=WorkingDays(1)),
     )
     def finish(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
@@ -511,7 +510,7 @@ class Board(WorkflowModel):
             form="samples.forms.BoardRejectionForm",
             rule=OwnerOnly("salesperson"),
             attachments=True,
-            due=ONE_DAY * 2,
+            due=WorkingDays(2),
             style="danger",
         ),
     )

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Attachment, DefaultGrant, Notification, SignOff
+from .models import Attachment, CalendarDay, DefaultGrant, Notification, SignOff
 from .services import (
     FormInvalid,
     StaleRecord,
@@ -140,6 +140,14 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(DefaultGrant)
 class DefaultGrantAdmin(ReadOnlyAdmin):
     list_display = ["group", "permission"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "working"]
+    list_filter = ["working"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
 
 
 admin.site.site_header = gettext_lazy("Marketing workflows")

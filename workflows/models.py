@@ -297,3 +297,24 @@ class DefaultGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} ← {self.permission}"
+
+
+class CalendarDay(models.Model):
+    """A day that is not what its weekday says: a public holiday on a weekday,
+    or a weekend day worked in exchange (调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    working = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked for a weekend day that is worked; unticked for a holiday."),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

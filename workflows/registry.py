@@ -46,6 +46,15 @@ def bind_permissions() -> None:
             transition.permission = transition_permission(model, transition.name)
 
 
+# Rights outside the processes, granted once like the declared ones.
+ROLE_GRANTS: dict[str, tuple[str, ...]] = {
+    # The marketing manager keeps the working calendar (holidays, 调休).
+    "marketing_manager": tuple(
+        f"workflows.{action}_calendarday" for action in ("view", "add", "change", "delete")
+    ),
+}
+
+
 def sync_roles(verbosity: int = 0) -> None:
     """Create the role groups and the transition permissions, and grant each
     declared right to its roles once."""
@@ -74,6 +83,15 @@ def sync_roles(verbosity: int = 0) -> None:
             perm = Permission.objects.filter(content_type=ct, codename=codename).first()
             if perm is not None:
                 wanted[(perm.pk, codename)].update(roles)
+
+    for role, perms in ROLE_GRANTS.items():
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                wanted[(perm.pk, codename)].add(role)
 
     already = set(DefaultGrant.objects.values_list("group_id", "permission_id"))
     new_grants = []

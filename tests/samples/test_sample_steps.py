@@ -41,6 +41,7 @@ from workflow_checks import (
 )
 
 from samples.models import Board, SampleOrder
+from workflows.calendar import add_working_days
 from workflows.declarations import step_of
 from workflows.models import Attachment, SignOff
 from workflows.services import StepNotAvailable, transition_perform
@@ -157,7 +158,9 @@ def test_start_production_is_due_at_the_end_of_the_production_due_date(advance, 
     assert str(local.tzinfo) == settings.TIME_ZONE
 
 
-def test_issue_work_order_is_due_one_day_later_and_records_the_plan(advance, client_for):
+def test_issue_work_order_is_due_at_the_end_of_the_next_working_day_and_records_the_plan(
+    advance, client_for
+):
     record = SampleOrderFactory()
     user = advance.actor(record, "issue_work_order")
 
@@ -170,8 +173,9 @@ def test_issue_work_order_is_due_one_day_later_and_records_the_plan(advance, cli
     assert record.state == "ordered"
     assert record.production_plan == "Mould, then coat"
     assert record.quantity == 3
-    remaining = record.step_due_at - timezone.now()
-    assert dt.timedelta(hours=23, minutes=59) < remaining <= dt.timedelta(days=1)
+    next_working_day = add_working_days(timezone.localdate(), 1)
+    assert timezone.localtime(record.step_due_at).date() == next_working_day
+    assert timezone.localtime(record.step_due_at).time() == dt.time(23, 59, 59)
 
 
 # --- Refusals that change nothing -----------------------------------------------------
