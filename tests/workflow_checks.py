@@ -10,10 +10,12 @@ with the record's state and its step_seq.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -289,3 +291,26 @@ def check_record_page_queries(
 
     assert response.context["record"] == record
     assert [a["action"].name for a in response.context["actions"]] == actions
+
+
+def together(*jobs: Any) -> list[Any]:
+    """Run each job in its own thread and connection, released together."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[Any] = [None] * len(jobs)
+
+    def run(i: int, job: Any) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[i] = job()
+        except Exception as exc:  # the outcome under test
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    return outcomes

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Attachment, CalendarDay, DefaultGrant, Notification, SignOff
+from .models import Attachment, CalendarDay, DefaultGrant, Notification, Reminder, SignOff
 from .services import (
     FormInvalid,
     StaleRecord,
@@ -140,6 +140,12 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(DefaultGrant)
 class DefaultGrantAdmin(ReadOnlyAdmin):
     list_display = ["group", "permission"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["record", "step_seq", "kind", "repeat", "sent_at"]
+    list_filter = ["kind", "content_type"]
 
 
 @admin.register(CalendarDay)

@@ -76,6 +76,10 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     # A date or datetime field that ends the whole process (a developer's pitch
     # deadline): no step's deadline runs past it.
     final_deadline_field: ClassVar[str | None] = None
+    # Reminders (workflows/reminders.py): how long before a step is due, and
+    # how often while it stays overdue.
+    remind_before: ClassVar[dt.timedelta] = dt.timedelta(days=1)
+    remind_every: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     process_label: ClassVar[str | Promise] = ""
     process_code: ClassVar[str] = ""
 
@@ -318,3 +322,34 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class Reminder(models.Model):
+    """A deadline reminder that was sent; its key makes a second one impossible."""
+
+    class Kind(models.TextChoices):
+        SOON = "soon", _("Due soon")
+        DUE = "due", _("Due now")
+        OVERDUE = "overdue", _("Overdue")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    step_seq = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    repeat = models.PositiveIntegerField(_("repeat"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "step_seq", "kind", "repeat"],
+                name="unique_reminder_per_step_visit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.kind} {self.repeat}"

@@ -92,29 +92,42 @@ def notify_step(content_type_id: int, object_id: int, step_seq: int) -> int:
     for user in step_recipients(record):
         if user.pk == actor_id:
             continue
-        with translation.override(settings.LANGUAGE_CODE):
-            message = render_to_string(
-                "emails/step_entered.txt", {"record": record, "log": log, "user": user}
-            ).strip()
-        try:
-            with transaction.atomic():
-                note = Notification.objects.create(
-                    recipient=user,
-                    key=f"step:{content_type_id}:{object_id}:{step_seq}",
-                    content_type_id=content_type_id,
-                    object_id=object_id,
-                    message=message.splitlines()[0][:500],
-                    url=record.get_absolute_url(),
-                )
-        except IntegrityError:
-            continue  # already told: a retried or duplicated task
-        if user.email:
-            send_mail(
-                subject=note.message,
-                message=message,
-                from_email=None,
-                recipient_list=[user.email],
-            )
-            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-        sent += 1
+        key = f"step:{content_type_id}:{object_id}:{step_seq}"
+        if tell(user, key, record, "emails/step_entered.txt", {"log": log}):
+            sent += 1
     return sent
+
+
+def tell(
+    user: Any, key: str, record: WorkflowModel, template: str, context: dict[str, Any]
+) -> bool:
+    """Notify ``user`` in the app and by email, once per ``key``; False if
+    they were told already."""
+    with translation.override(settings.LANGUAGE_CODE):
+        message = render_to_string(template, {"record": record, "user": user, **context}).strip()
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(
+                recipient=user,
+                key=key,
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=record.pk,
+                message=message.splitlines()[0][:500],
+                url=record.get_absolute_url(),
+            )
+    except IntegrityError:
+        return False  # already told: a retried or duplicated task
+    if user.email:
+        send_mail(
+            subject=note.message, message=message, from_email=None, recipient_list=[user.email]
+        )
+        Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    return True
+
+
+@shared_task(acks_late=True)
+def scan_deadlines() -> int:
+    """The periodic scan of every process's step deadlines (django-celery-beat)."""
+    from .reminders import reminders_scan
+
+    return reminders_scan()

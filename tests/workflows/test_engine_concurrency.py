@@ -7,13 +7,13 @@ Needs PostgreSQL (SQLite has no row locks): run with
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from django.db import connection
 from django_fsm_log.models import StateLog
 from factories import SampleOrderFactory, UserFactory, step_data
+from workflow_checks import together
 
 from samples.models import SampleOrder
 from workflows.models import SignOff
@@ -24,29 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def together(*jobs: Any) -> list[Any]:
-    """Run each job in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Any) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = job()
-        except Exception as exc:  # the outcome under test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
 
 
 def press(name: str, pk: int, user: Any) -> Any:

@@ -1,0 +1,122 @@
+"""Deadline reminders: before a step is due, when it falls due, and repeated
+while overdue; each exactly once, however many scans run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from factories import SampleOrderFactory, UserFactory
+from workflow_checks import together
+
+from samples.models import SampleOrder
+from workflows.models import Notification, Reminder
+from workflows.reminders import reminder_due, reminders_scan
+
+NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def due_at(record: SampleOrder, when: dt.datetime) -> SampleOrder:
+    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=when)
+    record.refresh_from_db()
+    return record
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (DAY + HOUR, None),  # due in 25 h: not yet
+        (DAY - HOUR, ("soon", 0)),  # due in 23 h: within the day's lead time
+        (HOUR, ("soon", 0)),
+        (-HOUR, ("due", 0)),  # fell due an hour ago
+        (-(DAY + HOUR), ("overdue", 1)),  # a day past: first repeat
+        (-(3 * DAY + HOUR), ("overdue", 3)),
+    ],
+)
+def test_the_reminder_a_step_calls_for_depends_on_its_deadline(offset, expected):
+    record = due_at(SampleOrderFactory(state="ordered"), NOW + offset)
+
+    assert reminder_due(record, NOW) == expected
+
+
+@pytest.mark.django_db
+def test_a_closed_record_or_one_without_deadline_is_never_reminded():
+    closed = due_at(SampleOrderFactory(state="approved"), NOW - DAY)
+    undated = due_at(SampleOrderFactory(state="ordered"), None)
+
+    assert reminder_due(closed, NOW) is None
+    assert reminder_due(undated, NOW) is None
+    assert reminders_scan(NOW) == 0
+
+
+@pytest.mark.django_db
+def test_a_scan_tells_those_who_can_act_once_and_a_second_scan_nothing():
+    room = UserFactory(roles=["sample_room"])
+    record = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
+
+    assert reminders_scan(NOW) == 1
+    assert reminders_scan(NOW) == 0
+    assert reminders_scan(NOW + dt.timedelta(minutes=30)) == 0
+
+    (reminder,) = Reminder.objects.all()
+    assert (reminder.object_id, reminder.step_seq, reminder.kind) == (
+        record.pk,
+        record.step_seq,
+        "soon",
+    )
+    told = Notification.objects.filter(key=f"reminder:{reminder.pk}")
+    assert set(told.values_list("recipient_id", flat=True)) == {room.pk, record.salesperson_id}
+    assert all(record.reference in n.message for n in told)
+
+
+@pytest.mark.django_db
+def test_a_step_left_overdue_is_reminded_when_due_and_again_each_day():
+    due_at(SampleOrderFactory(state="ordered"), NOW)
+
+    sent = [reminders_scan(NOW + offset) for offset in (-HOUR, HOUR, 2 * HOUR, DAY + HOUR)]
+
+    assert sent == [1, 1, 0, 1]
+    assert list(Reminder.objects.order_by("sent_at", "pk").values_list("kind", "repeat")) == [
+        ("soon", 0),
+        ("due", 0),
+        ("overdue", 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_new_visit_of_the_step_is_reminded_afresh():
+    record = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
+    reminders_scan(NOW)
+    SampleOrder.objects.filter(pk=record.pk).update(step_seq=record.step_seq + 1)
+
+    assert reminders_scan(NOW) == 1
+    assert Reminder.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_scan_is_on_the_beat_schedule():
+    task = PeriodicTask.objects.get(task="workflows.tasks.scan_deadlines")
+
+    assert task.enabled
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency")
+def test_two_scans_at_once_send_each_reminder_once():
+    UserFactory(roles=["sample_room"])
+    records = [due_at(SampleOrderFactory(state="ordered"), NOW - HOUR) for _ in range(20)]
+
+    outcomes = together(lambda: reminders_scan(NOW), lambda: reminders_scan(NOW))
+
+    assert sum(outcomes) == len(records)
+    assert Reminder.objects.count() == len(records)
+    keys = list(Notification.objects.values_list("recipient_id", "key"))
+    assert len(keys) == len(set(keys)) == 2 * len(records)
