@@ -15,7 +15,6 @@ import contextlib
 import io
 import struct
 import zipfile
-import zlib
 
 import filetype
 import pytest
@@ -27,6 +26,7 @@ from django.core.files.uploadedfile import (
     TemporaryUploadedFile,
 )
 from django.utils import translation
+from factories import make_png
 
 from workflows.uploads import (
     ACCEPTED_EXTENSIONS,
@@ -60,23 +60,6 @@ def make_pdf() -> bytes:
         b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
         b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
         b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    )
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-
-def make_png(width: int = 2, height: int = 2) -> bytes:
-    """A valid RGB PNG: signature, IHDR, zlib-compressed IDAT, IEND."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", zlib.compress(rows))
-        + _png_chunk(b"IEND", b"")
     )
 
 
