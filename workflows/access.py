@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -17,6 +18,14 @@ from .services import user_roles
 
 def _perms(user: AbstractBaseUser) -> set[str]:
     return user.get_all_permissions() if user.is_active else set()
+
+
+def role_members(code: str, *, active_only: bool = True) -> QuerySet:
+    """The users holding a role, for pickers (a salesperson, a business developer)."""
+    users = get_user_model().objects.filter(groups__name=code)
+    if active_only:
+        users = users.filter(is_active=True)
+    return users.order_by("username")
 
 
 def can_view_process(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:

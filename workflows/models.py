@@ -134,10 +134,23 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     def workflow_transitions(cls) -> list[Transition]:
         """Every declared transition, one per (method, source), in the order of
         the model's source (django-fsm lists them alphabetically)."""
-        return sorted(
-            cls.state_field().get_all_transitions(cls),
-            key=lambda t: t.method.__code__.co_firstlineno,
-        )
+        cached = cls.__dict__.get("_workflow_transitions")
+        if cached is None:
+            # Declarations don't change once the class exists: sort them once.
+            cached = sorted(
+                cls.state_field().get_all_transitions(cls),
+                key=lambda t: t.method.__code__.co_firstlineno,
+            )
+            cls._workflow_transitions = cached
+        return list(cached)
+
+    def current_transitions(self) -> list[Transition]:
+        """The declared transitions that leave the record's current state."""
+        return [t for t in self.workflow_transitions() if t.source in (self.state, "*")]
+
+    def expected_transitions(self) -> list[Transition]:
+        """Those of them somebody is expected to take (not cancelling)."""
+        return [t for t in self.current_transitions() if step_of(t).inbox]
 
     @classmethod
     def state_label(cls, state: str | None) -> str | Promise:

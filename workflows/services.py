@@ -73,8 +73,8 @@ def user_roles(user: AbstractBaseUser) -> set[str]:
 
 
 def transition_from(record: WorkflowModel, name: str) -> Transition | None:
-    for t in record.workflow_transitions():
-        if t.name == name and t.source in (record.state, "*"):
+    for t in record.current_transitions():
+        if t.name == name:
             return t
     return None
 
@@ -107,9 +107,7 @@ def available_actions(record: WorkflowModel, user: AbstractBaseUser) -> list[Act
     listed disabled with the reason, so the user sees what is waiting.
     """
     actions = []
-    for transition in record.workflow_transitions():
-        if transition.source not in (record.state, "*"):
-            continue
+    for transition in record.current_transitions():
         if not may_take(record, transition, user):
             continue
         met = all(cond(record) for cond in transition.conditions)
@@ -204,11 +202,14 @@ def seen_seq_from(value: Any) -> int | None:
         return None
 
 
-def _lock(record: WorkflowModel, seen_seq: int | None) -> WorkflowModel:
-    locked = type(record).objects.select_for_update().get(pk=record.pk)
+def _lock(record: WorkflowModel) -> WorkflowModel:
+    return type(record).objects.select_for_update().get(pk=record.pk)
+
+
+def _ensure_fresh(locked: WorkflowModel, seen_seq: int | None) -> None:
+    """Refuse a page that showed an earlier step (stale, or submitted twice)."""
     if seen_seq is not None and locked.step_seq != seen_seq:
         raise StaleRecord(STALE_MESSAGE)
-    return locked
 
 
 def _run(
@@ -247,7 +248,7 @@ def transition_perform(
     """
     try:
         with transaction.atomic():
-            locked = _lock(record, None)
+            locked = _lock(record)
             declared = locked.transition_named(name)
             if not declared:
                 raise StepNotAvailable(_("There is no such step."))
@@ -258,8 +259,7 @@ def transition_perform(
                 raise PermissionDenied(
                     _("Your role may not take the step “%(step)s”.") % {"step": label}
                 )
-            if seen_seq is not None and locked.step_seq != seen_seq:
-                raise StaleRecord(STALE_MESSAGE)
+            _ensure_fresh(locked, seen_seq)
             transition = transition_from(locked, name)
             if transition is None:
                 raise StepNotAvailable(
@@ -366,7 +366,8 @@ def signoff_record(
     """
     try:
         with transaction.atomic():
-            locked = _lock(record, seen_seq)
+            locked = _lock(record)
+            _ensure_fresh(locked, seen_seq)
             spec: SignOffStep | None = locked.current_sign_off_step()
             if spec is None:
                 raise StepNotAvailable(_("This step needs no sign-off."))
@@ -423,10 +424,8 @@ def waiting_for(record: WorkflowModel) -> list[str | Promise]:
         if pending:
             return [role_label(r) for r in pending]
     roles: list[str] = []
-    for t in record.workflow_transitions():
-        step = step_of(t)
-        if t.source in (record.state, "*") and step.inbox:
-            roles.extend(r for r in step.roles if r not in roles)
+    for t in record.expected_transitions():
+        roles.extend(r for r in step_of(t).roles if r not in roles)
     return [role_label(r) for r in roles]
 
 

@@ -54,12 +54,8 @@ def step_recipients(record: WorkflowModel) -> list[Any]:
     free: set[str] = set()
     ruled: list[tuple[str, Any]] = []
     roles: set[str] = set()
-    for t in model.workflow_transitions():
-        if t.source not in (record.state, "*"):
-            continue
+    for t in record.expected_transitions():
         step = step_of(t)
-        if not step.inbox:
-            continue
         roles.update(step.notify)
         if step.rule is None:
             free.add(transition_codename(t.name))
