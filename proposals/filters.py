@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.access import role_members
 from workflows.filters import WorkflowFilterSet
 
 from .models import Proposal
@@ -31,7 +31,7 @@ class ProposalFilter(WorkflowFilterSet):
     )
     owner = django_filters.ModelChoiceFilter(
         label=_("Business developer"),
-        queryset=get_user_model().objects.filter(groups__name="bd").order_by("username"),
+        queryset=role_members("bd", active_only=False),
         empty_label=_("Anyone"),
     )
 

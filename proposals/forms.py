@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from workflows.access import role_members
 from workflows.forms import StepModelForm
 
 from .models import ComparableProject, Proposal, ProposalReport
@@ -33,9 +33,7 @@ class ProposalForm(StepModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            get_user_model().objects.filter(groups__name="bd", is_active=True).order_by("username")
-        )
+        self.fields["owner"].queryset = role_members("bd")
 
 
 class AssessmentForm(StepModelForm):

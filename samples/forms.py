@@ -1,19 +1,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from workflows.access import role_members
 from workflows.forms import DateInput, StepModelForm, date_not_in_past
 
 from .models import Board, SampleOrder
-
-
-def salespeople() -> QuerySet:
-    return (
-        get_user_model().objects.filter(groups__name="sales", is_active=True).order_by("username")
-    )
 
 
 class SampleOrderForm(StepModelForm):
@@ -37,7 +30,7 @@ class SampleOrderForm(StepModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = salespeople()
+        self.fields["salesperson"].queryset = role_members("sales")
         self.fields["customer"].queryset = self.fields["customer"].queryset.filter(active=True)
         self.fields["requirements"].widget.attrs["rows"] = 3
         self.fields["materials"].widget.attrs["rows"] = 2
@@ -118,7 +111,7 @@ class BoardForm(StepModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = salespeople()
+        self.fields["salesperson"].queryset = role_members("sales")
         self.fields["requirements"].widget.attrs["rows"] = 3
 
 
