@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -270,6 +271,23 @@ def advance(record: WorkflowModel, state: str) -> WorkflowModel:
 def transitions_of(*models: type[WorkflowModel]) -> list[tuple[type[WorkflowModel], Any]]:
     """(model, django-fsm Transition) for every declared (step, source)."""
     return [(m, t) for m in models for t in m.workflow_transitions()]
+
+
+def transition_cases(
+    *models: type[WorkflowModel], owner_only: bool = False, with_model: bool = True
+) -> list[Any]:
+    """pytest params, one per declared (step, source): ``(model, transition)``
+    named ``Model.step[source]``, or ``transition`` named ``step[source]``."""
+    cases = []
+    for model, t in transitions_of(*models):
+        if owner_only and not is_owner_only(t):
+            continue
+        name = f"{t.name}[{t.source}]"
+        if with_model:
+            cases.append(pytest.param(model, t, id=f"{model.__name__}.{name}"))
+        else:
+            cases.append(pytest.param(t, id=name))
+    return cases
 
 
 def is_owner_only(transition: Any) -> bool:

@@ -27,6 +27,7 @@ from factories import (
     proposal_ready,
     report_post_data,
     report_sections,
+    transition_cases,
     transitions_of,
 )
 from workflow_checks import (
@@ -59,11 +60,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TRANSITIONS = transitions_of(Proposal)
 
 
-def _id(transition: Any) -> str:
-    return f"{transition.name}[{transition.source}]"
-
-
-CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS]
+CASES = transition_cases(Proposal, with_model=False)
 # One case per step name, from its first source.
 FIRST_SOURCE: dict[str, Any] = {}
 for _m, _t in TRANSITIONS:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django_fsm_log.models import StateLog
-from factories import UserFactory, is_owner_only, proposal_ready, transitions_of
+from factories import UserFactory, is_owner_only, proposal_ready, transition_cases, transitions_of
 from workflow_checks import ROLE_CODES, check_step_by_role, check_step_forbidden
 
 from proposals.models import Proposal, ProposalReport
@@ -28,12 +28,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TRANSITIONS = transitions_of(Proposal)
 
 
-def _id(transition: Any) -> str:
-    return f"{transition.name}[{transition.source}]"
-
-
-CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS]
-OWNER_ONLY_CASES = [pytest.param(t, id=_id(t)) for _m, t in TRANSITIONS if is_owner_only(t)]
+CASES = transition_cases(Proposal, with_model=False)
+OWNER_ONLY_CASES = transition_cases(Proposal, owner_only=True, with_model=False)
 
 
 def snapshot(record: Proposal) -> tuple[Any, ...]:

@@ -24,6 +24,7 @@ from factories import (
     make_png,
     post_data,
     step_data,
+    transition_cases,
     transitions_of,
 )
 from workflow_checks import (
@@ -51,11 +52,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TRANSITIONS = transitions_of(SampleOrder, Board)
 
 
-def _id(model: type, transition: Any) -> str:
-    return f"{model.__name__}.{transition.name}[{transition.source}]"
-
-
-CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS]
+CASES = transition_cases(SampleOrder, Board)
 # One case per step name, from its first source.
 FIRST_SOURCE: dict[tuple[type, str], Any] = {}
 for _m, _t in TRANSITIONS:

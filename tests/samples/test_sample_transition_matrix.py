@@ -19,6 +19,7 @@ from factories import (
     FACTORIES,
     UserFactory,
     is_owner_only,
+    transition_cases,
     transitions_of,
 )
 from workflow_checks import ROLE_CODES, check_step_by_role, check_step_forbidden
@@ -32,12 +33,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TRANSITIONS = transitions_of(SampleOrder, Board)
 
 
-def _id(model: type, transition: Any) -> str:
-    return f"{model.__name__}.{transition.name}[{transition.source}]"
-
-
-CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS]
-OWNER_ONLY_CASES = [pytest.param(m, t, id=_id(m, t)) for m, t in TRANSITIONS if is_owner_only(t)]
+CASES = transition_cases(SampleOrder, Board)
+OWNER_ONLY_CASES = transition_cases(SampleOrder, Board, owner_only=True)
 
 
 def record_in(model: type, transition: Any, *, salesperson: Any = None) -> Any:
