@@ -13,7 +13,20 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Attachment, CalendarDay, DefaultGrant, Notification, Reminder, SignOff
+from .models import (
+    Attachment,
+    CalendarDay,
+    DefaultGrant,
+    Digest,
+    Escalation,
+    EscalationRule,
+    Notification,
+    NotificationSettings,
+    Outbox,
+    Reminder,
+    ScheduleRun,
+    SignOff,
+)
 from .services import (
     FormInvalid,
     StaleRecord,
@@ -134,7 +147,8 @@ class AttachmentAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["recipient", "message", "created_at", "read_at", "emailed_at"]
-    list_filter = ["read_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter), "email_pending"]
+    search_fields = ["message", "recipient__username"]
 
 
 @admin.register(DefaultGrant)
@@ -146,6 +160,40 @@ class DefaultGrantAdmin(ReadOnlyAdmin):
 class ReminderAdmin(ReadOnlyAdmin):
     list_display = ["record", "step_seq", "kind", "repeat", "sent_at"]
     list_filter = ["kind", "content_type"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ["role", "manager", "after"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["record", "role", "manager", "due_at", "escalated_at", "resolved_at"]
+    list_filter = ["role", "content_type", ("resolved_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "email"]
+    list_filter = ["email"]
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyAdmin):
+    list_display = ["user", "day", "items", "sent_at"]
+    date_hierarchy = "day"
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnlyAdmin):
+    list_display = ["task", "args", "created_at", "done_at", "attempts"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(ScheduleRun)
+class ScheduleRunAdmin(ReadOnlyAdmin):
+    list_display = ["name", "period", "ran_at"]
 
 
 @admin.register(CalendarDay)

@@ -12,8 +12,10 @@ def _sync_after_migrate(sender, app_config=None, verbosity=1, using="default", *
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
     from .registry import sync_roles
+    from .schedules import schedules_sync
 
     sync_roles()
+    schedules_sync()
 
 
 class WorkflowsConfig(AppConfig):

@@ -48,9 +48,15 @@ def bind_permissions() -> None:
 
 # Rights outside the processes, granted once like the declared ones.
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
-    # The marketing manager keeps the working calendar (holidays, 调休).
-    "marketing_manager": tuple(
-        f"workflows.{action}_calendarday" for action in ("view", "add", "change", "delete")
+    # The marketing manager keeps the working calendar (holidays, 调休) and
+    # says whose manager hears of a role's overdue steps.
+    "marketing_manager": (
+        *(
+            f"workflows.{action}_{model}"
+            for model in ("calendarday", "escalationrule")
+            for action in ("view", "add", "change", "delete")
+        ),
+        "workflows.view_escalation",
     ),
 }
 

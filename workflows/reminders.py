@@ -1,21 +1,32 @@
-"""Reminders of step deadlines: before a step is due, when it falls due, and
-again at an interval while it stays overdue. Each is recorded under a unique
-key (record, visit of the step, kind, repeat), so two scans at once, a retried
-task or a second beat never send one twice."""
+"""The deadline scan: reminders before a step is due, when it falls due, and
+again at an interval while it stays overdue; and escalation to the role's
+manager once a step is overdue past the role's limit.
+
+Each reminder and escalation is recorded under a unique key (record, visit
+of the step, kind and repeat, or role), in the same transaction as its
+notifications, so two scans at once, a retried task or a second beat never
+send one twice, and a scan killed half-way is finished by the next one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Reminder, WorkflowModel
+from .escalation import escalation_rules, escalations_send
+from .models import Escalation, Reminder, WorkflowModel
 from .registry import process_models
 
 logger = logging.getLogger(__name__)
+
+CHUNK = 500
 
 
 def reminder_due(record: WorkflowModel, now: dt.datetime) -> tuple[str, int] | None:
@@ -33,7 +44,7 @@ def reminder_due(record: WorkflowModel, now: dt.datetime) -> tuple[str, int] | N
     return Reminder.Kind.OVERDUE, repeats
 
 
-def reminder_send(record: WorkflowModel, kind: str, repeat: int) -> bool:
+def reminder_send(record: WorkflowModel, kind: str, repeat: int, cache: Any = None) -> bool:
     """Record the reminder and tell those who can act, in one transaction:
     False if it was sent before."""
     from .tasks import step_recipients, tell
@@ -49,28 +60,67 @@ def reminder_send(record: WorkflowModel, kind: str, repeat: int) -> bool:
                 repeat=repeat,
             )
             key = f"reminder:{reminder.pk}"
-            for user in step_recipients(record):
+            for user in step_recipients(record, cache=cache):
                 tell(user, key, record, "emails/reminder.txt", {"reminder": reminder})
     except IntegrityError:
         return False
     return True
 
 
-def reminders_scan(now: dt.datetime | None = None) -> int:
-    """Send every reminder that is due; returns how many were sent."""
+@dataclass
+class ScanResult:
+    reminders: int = 0
+    escalations: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.reminders or self.escalations)
+
+
+def _chunks(iterable: Any, size: int) -> Any:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
+    """Send every reminder and escalation that is due at ``now``."""
     now = now or timezone.now()
-    sent = 0
+    rules = escalation_rules()
+    result = ScanResult()
     for model in process_models():
-        horizon = now + model.remind_before
+        ct = ContentType.objects.get_for_model(model)
+        cache: dict[Any, Any] = {}  # who holds which step's right, for this scan
         candidates = (
             model.objects.open()
-            .filter(step_due_at__isnull=False, step_due_at__lte=horizon)
+            .filter(step_due_at__isnull=False, step_due_at__lte=now + model.remind_before)
             .order_by("step_due_at", "pk")
         )
-        for record in candidates.iterator(chunk_size=500):
-            wanted = reminder_due(record, now)
-            if wanted is not None and reminder_send(record, *wanted):
-                sent += 1
-    if sent:
-        logger.info("deadline scan: %s reminders", sent)
-    return sent
+        for chunk in _chunks(candidates.iterator(chunk_size=CHUNK), CHUNK):
+            ids = [record.pk for record in chunk]
+            sent = set(
+                Reminder.objects.filter(content_type=ct, object_id__in=ids).values_list(
+                    "object_id", "step_seq", "kind", "repeat"
+                )
+            )
+            escalated: set[tuple[int, int, str]] = set()
+            if rules:
+                escalated = set(
+                    Escalation.objects.filter(content_type=ct, object_id__in=ids).values_list(
+                        "object_id", "step_seq", "role"
+                    )
+                )
+            for record in chunk:
+                wanted = reminder_due(record, now)
+                if (
+                    wanted is not None
+                    and (record.pk, record.step_seq, *wanted) not in sent
+                    and reminder_send(record, *wanted, cache=cache)
+                ):
+                    result.reminders += 1
+                if rules:
+                    result.escalations += escalations_send(record, now, rules, escalated)
+    if result:
+        logger.info(
+            "deadline scan: %s reminders, %s escalations", result.reminders, result.escalations
+        )
+    return result

@@ -20,6 +20,7 @@ from django_fsm_log.helpers import FSMLogDescriptor
 from django_fsm_log.models import StateLog
 
 from .declarations import SignOffStep, Step, compute_due, form_class_of, step_of
+from .escalation import escalations_resolve
 from .models import Attachment, SignOff, WorkflowModel
 from .roles import role_label
 from .uploads import UploadValidator, detect_content_type
@@ -187,11 +188,13 @@ def _enter_step(record: WorkflowModel, due_rule: Any) -> None:
 
 
 def _queue_notifications(record: WorkflowModel) -> None:
-    from .tasks import enqueue, notify_step
+    """Tell those concerned of the step the record entered, through the outbox:
+    written with the change, so it is sent even if the broker is away now."""
+    from .outbox import outbox_add
+    from .tasks import notify_step
 
     ct_id = ContentType.objects.get_for_model(record).pk
-    args = (ct_id, record.pk, record.step_seq)
-    transaction.on_commit(lambda: enqueue(notify_step, *args))
+    outbox_add(notify_step.name, ct_id, record.pk, record.step_seq)
 
 
 def seen_seq_from(value: Any) -> int | None:
@@ -227,6 +230,7 @@ def _run(
         getattr(locked, transition.name)(by=user, data=data)
     _enter_step(locked, step.due)
     locked.save()
+    escalations_resolve(locked)
 
 
 def transition_perform(
@@ -406,7 +410,9 @@ def signoff_record(
                     raise StepNotAvailable(_("This step cannot be refused now."))
                 reason = f"{role_label(role)}: {comment}"
                 _run(locked, transition, user, reason, {})
-            _queue_notifications(locked)
+                _queue_notifications(locked)  # back to the step the refusal leads to
+            else:
+                escalations_resolve(locked, role)
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
     return sign_off

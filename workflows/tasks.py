@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from .declarations import step_of
-from .models import Notification, WorkflowModel
+from .models import Notification, NotificationSettings, WorkflowModel
 from .registry import transition_codename
 
 logger = logging.getLogger(__name__)
@@ -42,34 +43,54 @@ def _holders(ct: ContentType, codenames: set[str]) -> Q:
     )
 
 
-def step_recipients(record: WorkflowModel) -> list[Any]:
+def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) -> list[Any]:
     """Users who can act on the record's current step, and its owner.
 
     A step with a record rule (only the salesperson) counts only the users
-    the rule lets act on this record, not everyone holding the role.
+    the rule lets act on this record, not everyone holding the role. A scan
+    passes a ``cache`` so that who holds a state's rights is read once.
     """
+    cache = {} if cache is None else cache
     model = type(record)
-    ct = ContentType.objects.get_for_model(model)
-    users = get_user_model().objects.filter(is_active=True)
-    free: set[str] = set()
-    ruled: list[tuple[str, Any]] = []
-    roles: set[str] = set()
-    for t in record.expected_transitions():
-        step = step_of(t)
-        roles.update(step.notify)
-        if step.rule is None:
-            free.add(transition_codename(t.name))
-        else:
-            ruled.append((transition_codename(t.name), step.rule))
-    spec = record.current_sign_off_step()
-    if spec:
-        roles.update(spec.roles)
-    who = Q(groups__name__in=roles) | Q(pk=record.owner_id)
-    if free:
-        who |= _holders(ct, free)
-    found = {u.pk: u for u in users.filter(who).distinct()}
-    for codename, rule in ruled:
-        for user in users.filter(_holders(ct, {codename})).distinct():
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("notification_settings")
+        .order_by("pk")
+    )
+    state_key = (model._meta.label_lower, record.state)
+    if state_key not in cache:
+        ct = ContentType.objects.get_for_model(model)
+        free: set[str] = set()
+        ruled: list[tuple[Any, list[Any]]] = []
+        roles: set[str] = set()
+        for t in record.expected_transitions():
+            step = step_of(t)
+            roles.update(step.notify)
+            codename = transition_codename(t.name)
+            if step.rule is None:
+                free.add(codename)
+            else:
+                holders = list(users.filter(_holders(ct, {codename})).distinct())
+                ruled.append((step.rule, holders))
+        spec = record.current_sign_off_step()
+        if spec:
+            roles.update(spec.roles)
+        who = Q(groups__name__in=roles)
+        if free:
+            who |= _holders(ct, free)
+        cache[state_key] = ({u.pk: u for u in users.filter(who).distinct()}, ruled)
+    base, ruled = cache[state_key]
+    found = dict(base)
+    owner_id = record.owner_id
+    if owner_id is not None and owner_id not in found:
+        owner_key = ("owner", owner_id)
+        if owner_key not in cache:
+            cache[owner_key] = users.filter(pk=owner_id).first()
+        if cache[owner_key] is not None:
+            found[owner_id] = cache[owner_key]
+    for rule, holders in ruled:
+        for user in holders:
             if user.pk not in found and rule.allows(record, user):
                 found[user.pk] = user
     return sorted(found.values(), key=lambda u: u.pk)
@@ -97,33 +118,96 @@ def notify_step(content_type_id: int, object_id: int, step_seq: int) -> int:
 def tell(
     user: Any, key: str, record: WorkflowModel, template: str, context: dict[str, Any]
 ) -> bool:
-    """Notify ``user`` in the app and by email, once per ``key``; False if
-    they were told already."""
+    """Notify ``user`` in the app once per ``key``, and mark its email to go
+    if they want immediate emails; False if they were told already.
+
+    The email goes after the commit (``delivery.emails_send``), so that a
+    rolled-back notification never sent one.
+    """
     with translation.override(settings.LANGUAGE_CODE):
-        message = render_to_string(template, {"record": record, "user": user, **context}).strip()
+        context = {"record": record, "user": user, "site": settings.SITE_URL, **context}
+        message = render_to_string(template, context).strip()
+    wants_email = NotificationSettings.email_mode(user) == NotificationSettings.Email.IMMEDIATE
     try:
         with transaction.atomic():
-            note = Notification.objects.create(
+            Notification.objects.create(
                 recipient=user,
                 key=key,
                 content_type=ContentType.objects.get_for_model(record),
                 object_id=record.pk,
                 message=message.splitlines()[0][:500],
+                body=message,
                 url=record.get_absolute_url(),
+                email_pending=bool(user.email) and wants_email,
             )
     except IntegrityError:
         return False  # already told: a retried or duplicated task
-    if user.email:
-        send_mail(
-            subject=note.message, message=message, from_email=None, recipient_list=[user.email]
-        )
-        Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return True
 
 
+def _parse_now(now: str | None) -> dt.datetime | None:
+    """A task's optional clock (ISO 8601), so that a scan can be run for a given moment."""
+    if not now:
+        return None
+    moment = dt.datetime.fromisoformat(now)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # the application's time zone
+    return moment
+
+
 @shared_task(acks_late=True)
-def scan_deadlines() -> int:
-    """The periodic scan of every process's step deadlines (django-celery-beat)."""
+def scan_deadlines(now: str | None = None) -> dict[str, int]:
+    """The periodic scan of every process's step deadlines (django-celery-beat):
+    reminders and escalations, then their emails."""
+    from .delivery import emails_send
     from .reminders import reminders_scan
 
-    return reminders_scan()
+    result = reminders_scan(_parse_now(now))
+    return {
+        "reminders": result.reminders,
+        "escalations": result.escalations,
+        "emails": emails_send(),
+    }
+
+
+@shared_task(acks_late=True)
+def deliver_outbox(pk: int) -> bool:
+    """Do one outbox entry (queued when its transaction committed), then its emails."""
+    from .delivery import emails_send
+    from .outbox import outbox_run
+
+    done = outbox_run(pk)
+    emails_send()
+    return done
+
+
+@shared_task(acks_late=True)
+def deliver() -> dict[str, int]:
+    """Catch up: outbox entries that could not be queued, emails and today's
+    digests not yet sent."""
+    from .delivery import digests_retry, emails_send
+    from .outbox import outbox_sweep
+
+    return {"outbox": outbox_sweep(), "emails": emails_send(), "digests": digests_retry()}
+
+
+@shared_task(acks_late=True)
+def send_digests(now: str | None = None) -> int:
+    """The daily digest (django-celery-beat, every morning by default)."""
+    from .delivery import digests_send
+
+    return digests_send(_parse_now(now))
+
+
+@shared_task(acks_late=True)
+def run_schedule(name: str, now: str | None = None) -> bool:
+    """A process's scheduled job (a month's sales plan), once per period."""
+    from .schedules import schedule_run
+
+    return schedule_run(name, _parse_now(now))
+
+
+@worker_ready.connect
+def _catch_up_when_a_worker_starts(**kwargs: Any) -> None:
+    # What waited while no worker (or no broker) was there goes out now.
+    enqueue(deliver)

@@ -1,6 +1,7 @@
 """A real Celery worker, in this process, on the configured broker (Redis when
 REDIS_URL is set, else kombu's filesystem transport), runs the notification
-a transition queues when its transaction commits.
+a transition queues when its transaction commits: the transition writes an
+outbox entry, and its commit queues ``deliver_outbox`` for that entry.
 
 The task is routed to a queue of its own for this test, so that a worker of
 a running development server on the same broker cannot take it.
@@ -23,9 +24,9 @@ from django.db import connections
 from factories import SampleOrderFactory, UserFactory, step_data
 
 from config.celery import app
-from workflows.models import Notification
+from workflows.models import Notification, Outbox
 from workflows.services import transition_perform
-from workflows.tasks import notify_step, step_recipients
+from workflows.tasks import deliver_outbox, notify_step, step_recipients
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,27 +34,30 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def worker(live_broker: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     queue = f"test-notify-{uuid.uuid4().hex[:12]}"
-    task = app.tasks[notify_step.name]
+    # What a commit queues is the delivery of its outbox entry (which runs notify_step).
+    task = app.tasks[deliver_outbox.name]
     monkeypatch.setattr(task, "queue", queue, raising=False)
     # Celery caches a task's options at its first apply_async (the browser
     # tests may have queued it already, eagerly): make it read the queue again.
     monkeypatch.setattr(task, "_exec_options", None, raising=False)
     # The browser tests run tasks eagerly for the whole session; not here.
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
     ran_in: list[str] = []
+    finished: list[int] = []  # the outbox entries whose delivery the worker finished
 
     def note_thread(sender: Any = None, **kwargs: Any) -> None:
-        if getattr(sender, "name", None) == notify_step.name:
+        if getattr(sender, "name", None) == deliver_outbox.name:
             ran_in.append(threading.current_thread().name)
 
-    def close_worker_connections(**kwargs: Any) -> None:
+    def note_finished(sender: Any = None, args: Any = (), **kwargs: Any) -> None:
         # Runs in the worker's thread: its connection must not outlive the test
         # database (PostgreSQL refuses to drop a database still in use).
         connections.close_all()
+        if getattr(sender, "name", None) == deliver_outbox.name:
+            finished.append(args[0])
 
     task_prerun.connect(note_thread, weak=False)
-    task_postrun.connect(close_worker_connections, weak=False)
+    task_postrun.connect(note_finished, weak=False)
     try:
         with start_worker(
             app,
@@ -64,11 +68,11 @@ def worker(live_broker: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             shutdown_timeout=20,
         ) as running:
             running.ran_in = ran_in
+            running.finished = finished
             yield running
     finally:
         task_prerun.disconnect(note_thread)
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_always_eager = eager
+        task_postrun.disconnect(note_finished)
         with app.connection_for_write() as conn:  # leave no queue behind on the broker
             channel = conn.default_channel
             channel.queue_delete(queue)
@@ -91,20 +95,29 @@ def test_worker_creates_one_notification_per_recipient_after_commit(worker):
     room = UserFactory(roles=["sample_room"])
     clerk = UserFactory(roles=["sales_assistant"])
     record = SampleOrderFactory()
+    broker = "redis" if settings.CELERY_BROKER_URL.startswith("redis") else "filesystem"
+    # The record's creation queued the delivery of its own outbox entry. The
+    # test waits for the worker to finish it without touching the database:
+    # on SQLite (a shared in-memory database) a write of the worker's thread
+    # locks the tables against the test's queries instead of making them wait.
+    assert wait_for(lambda: len(worker.finished) == 1), broker
 
     record = transition_perform(
         record=record, name="issue_work_order", user=clerk, data=step_data("issue_work_order")
     )
 
+    assert wait_for(lambda: len(worker.finished) == 2), broker
+    time.sleep(0.5)  # a duplicate delivery would show up now
     ct = ContentType.objects.get_for_model(record)
+    created = Outbox.objects.get(task=notify_step.name, args=[ct.pk, record.pk, 1])
+    entry = Outbox.objects.get(task=notify_step.name, args=[ct.pk, record.pk, record.step_seq])
+    assert worker.finished == [created.pk, entry.pk]
+    assert entry.done_at is not None and created.done_at is not None
     key = f"step:{ct.pk}:{record.pk}:{record.step_seq}"
     expected = sorted(u.pk for u in step_recipients(record) if u.pk != clerk.pk)
     assert {room.pk, record.salesperson_id} <= set(expected)
     notes = Notification.objects.filter(key=key)
-    broker = "redis" if settings.CELERY_BROKER_URL.startswith("redis") else "filesystem"
-    assert wait_for(lambda: notes.count() >= len(expected)), (broker, list(notes))
-    time.sleep(0.5)  # a duplicate delivery would show up now
-    assert sorted(notes.values_list("recipient_id", flat=True)) == expected
+    assert sorted(notes.values_list("recipient_id", flat=True)) == expected, broker
     assert not notes.filter(recipient=clerk).exists()
     main = threading.main_thread().name
     assert worker.ran_in and main not in worker.ran_in  # run by the worker, not eagerly

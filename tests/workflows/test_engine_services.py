@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.management.sql import emit_post_migrate_signal
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -18,7 +19,8 @@ from factories import BoardFactory, SampleOrderFactory, UserFactory, step_data
 
 from samples.models import SampleOrder
 from workflows.declarations import step_of
-from workflows.models import DefaultGrant, Notification, ReferenceCounter
+from workflows.delivery import emails_send
+from workflows.models import DefaultGrant, Notification, Outbox, ReferenceCounter
 from workflows.registry import process_models, sync_roles, transition_codename
 from workflows.roles import ROLES
 from workflows.services import transition_perform
@@ -236,7 +238,8 @@ def ordered_sample(role_user, advance):
     return record, clerk, people
 
 
-def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_sample):
+def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_sample, settings):
+    settings.DEFAULT_FROM_EMAIL = "marketing@example.org"
     record, clerk, people = ordered_sample
     ct = ContentType.objects.get_for_model(record)
     expected = {u.pk for u in step_recipients(record)} - {clerk.pk}
@@ -251,9 +254,26 @@ def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_
     assert {n.key for n in notes} == {f"step:{ct.pk}:{record.pk}:{record.step_seq}"}
     assert all(n.url == record.get_absolute_url() for n in notes)
     assert all(record.reference in n.message for n in notes)
+    assert all(record.reference in n.body for n in notes)
+    # The emails go after the commit, with the delivery run, not inside the task.
+    assert mail.outbox == []
+    assert all(n.email_pending and n.emailed_at is None for n in notes)
+
+    emailed = emails_send()
+    emailed_again = emails_send()
+
+    assert (emailed, emailed_again) == (len(expected), 0)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         u.email for u in step_recipients(record) if u.pk != clerk.pk
     )
+    by_address = {n.recipient.email: n for n in notes.select_related("recipient")}
+    for message in mail.outbox:
+        note = by_address[message.to[0]]
+        assert message.subject == note.message
+        assert message.body == note.body
+        assert message.extra_headers["Message-ID"] == f"<notification-{note.pk}@example.org>"
+    assert not notes.filter(email_pending=True).exists()
+    assert not notes.filter(emailed_at__isnull=True).exists()
 
 
 def test_notify_step_for_a_step_already_left_sends_nothing(ordered_sample):
@@ -283,6 +303,7 @@ def test_notifications_are_queued_only_when_the_transaction_commits(
     role_user, queued_tasks, django_capture_on_commit_callbacks
 ):
     record = SampleOrderFactory()
+    Outbox.objects.all().delete()  # the record's creation wrote its own entry
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         record = transition_perform(
             record=record,
@@ -291,12 +312,49 @@ def test_notifications_are_queued_only_when_the_transaction_commits(
             data=step_data("issue_work_order"),
         )
     assert queued_tasks == []  # a test's transaction never commits: no broker is needed
+    ct = ContentType.objects.get_for_model(record)
+    (entry,) = Outbox.objects.all()
+    assert (entry.task, entry.args, entry.done_at) == (
+        "workflows.tasks.notify_step",
+        [ct.pk, record.pk, 2],
+        None,
+    )
 
     for callback in callbacks:
         callback()
 
-    ct = ContentType.objects.get_for_model(record)
-    assert queued_tasks == [("workflows.tasks.notify_step", (ct.pk, record.pk, 2))]
+    assert queued_tasks == [("workflows.tasks.deliver_outbox", (entry.pk,))]
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_transition_rolled_back_writes_and_queues_no_notification(
+    role_user, queued_tasks, django_capture_on_commit_callbacks
+):
+    record = SampleOrderFactory()
+    before = set(Outbox.objects.values_list("pk", flat=True))
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        transition_perform(
+            record=record,
+            name="issue_work_order",
+            user=role_user("sales_assistant"),
+            data=step_data("issue_work_order"),
+        )
+        assert Outbox.objects.count() == len(before) + 1
+        raise Boom  # whatever fails later in the same transaction
+
+    assert callbacks == []
+    assert queued_tasks == []
+    assert set(Outbox.objects.values_list("pk", flat=True)) == before
+    record.refresh_from_db()
+    assert (record.state, record.step_seq) == ("requested", 1)
 
 
 # --- Diagram ----------------------------------------------------------------------------

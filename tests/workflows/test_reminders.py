@@ -52,7 +52,7 @@ def test_a_closed_record_or_one_without_deadline_is_never_reminded():
 
     assert reminder_due(closed, NOW) is None
     assert reminder_due(undated, NOW) is None
-    assert reminders_scan(NOW) == 0
+    assert reminders_scan(NOW).reminders == 0
 
 
 @pytest.mark.django_db
@@ -60,9 +60,9 @@ def test_a_scan_tells_those_who_can_act_once_and_a_second_scan_nothing():
     room = UserFactory(roles=["sample_room"])
     record = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
 
-    assert reminders_scan(NOW) == 1
-    assert reminders_scan(NOW) == 0
-    assert reminders_scan(NOW + dt.timedelta(minutes=30)) == 0
+    assert reminders_scan(NOW).reminders == 1
+    assert reminders_scan(NOW).reminders == 0
+    assert reminders_scan(NOW + dt.timedelta(minutes=30)).reminders == 0
 
     (reminder,) = Reminder.objects.all()
     assert (reminder.object_id, reminder.step_seq, reminder.kind) == (
@@ -79,7 +79,9 @@ def test_a_scan_tells_those_who_can_act_once_and_a_second_scan_nothing():
 def test_a_step_left_overdue_is_reminded_when_due_and_again_each_day():
     due_at(SampleOrderFactory(state="ordered"), NOW)
 
-    sent = [reminders_scan(NOW + offset) for offset in (-HOUR, HOUR, 2 * HOUR, DAY + HOUR)]
+    sent = [
+        reminders_scan(NOW + offset).reminders for offset in (-HOUR, HOUR, 2 * HOUR, DAY + HOUR)
+    ]
 
     assert sent == [1, 1, 0, 1]
     assert list(Reminder.objects.order_by("sent_at", "pk").values_list("kind", "repeat")) == [
@@ -95,7 +97,7 @@ def test_a_new_visit_of_the_step_is_reminded_afresh():
     reminders_scan(NOW)
     SampleOrder.objects.filter(pk=record.pk).update(step_seq=record.step_seq + 1)
 
-    assert reminders_scan(NOW) == 1
+    assert reminders_scan(NOW).reminders == 1
     assert Reminder.objects.count() == 2
 
 
@@ -116,7 +118,7 @@ def test_two_scans_at_once_send_each_reminder_once():
 
     outcomes = together(lambda: reminders_scan(NOW), lambda: reminders_scan(NOW))
 
-    assert sum(outcomes) == len(records)
+    assert sum(o.reminders for o in outcomes) == len(records)
     assert Reminder.objects.count() == len(records)
     keys = list(Notification.objects.values_list("recipient_id", "key"))
     assert len(keys) == len(set(keys)) == 2 * len(records)

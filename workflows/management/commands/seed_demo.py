@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from workflows.models import EscalationRule
 from workflows.registry import sync_roles
 from workflows.roles import ROLES
 
@@ -34,6 +35,15 @@ DEMO_NAMES = {
     "research_supervisor": "马超",
     "strategy": "许诺",
     "creative": "唐悦",
+}
+
+# Whose manager hears of a role's overdue steps (two days past the deadline).
+DEMO_ESCALATION = {
+    "marketing_manager": ("sales", "sales_assistant", "bd", "strategy", "creative", "info_manager"),
+    "research_supervisor": ("researcher",),
+    "ka_dept_manager": ("ka_manager",),
+    "tech_director": ("tech", "sample_room", "pmc", "production", "qa", "warehouse"),
+    "gm": ("marketing_manager", "product_marketing_manager", "finance", "ops"),
 }
 
 
@@ -68,6 +78,11 @@ class Command(BaseCommand):
                 admin.set_password(password)
                 admin.save()
             users["admin"] = admin
+            for manager, roles in DEMO_ESCALATION.items():
+                for role in roles:
+                    EscalationRule.objects.get_or_create(
+                        role=role, defaults={"manager": users[manager]}
+                    )
         loaded = []
         for config in apps.get_app_configs():
             try:

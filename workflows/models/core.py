@@ -1,5 +1,5 @@
 """The engine's tables: the base of every process record, sign-offs,
-attachments and in-app notifications. The audit trail is django-fsm-log's
+attachments, rights and the working calendar. The audit trail is django-fsm-log's
 ``StateLog``."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from .declarations import DueRule, SignOffStep, Step, compute_due, step_of
+from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -268,35 +268,6 @@ class Attachment(models.Model):
         return reverse("workflows:attachment", kwargs={"pk": self.pk})
 
 
-class Notification(models.Model):
-    """An in-app message; ``key`` makes sending it twice impossible."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    key = models.CharField(max_length=200)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True)
-    object_id = models.PositiveBigIntegerField(null=True)
-    record = GenericForeignKey("content_type", "object_id")
-    message = models.CharField(_("message"), max_length=500)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="unique_notification_key")
-        ]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.message
-
-
 class DefaultGrant(models.Model):
     """A permission the declarations granted to a role once.
 
@@ -335,34 +306,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
-
-
-class Reminder(models.Model):
-    """A deadline reminder that was sent; its key makes a second one impossible."""
-
-    class Kind(models.TextChoices):
-        SOON = "soon", _("Due soon")
-        DUE = "due", _("Due now")
-        OVERDUE = "overdue", _("Overdue")
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
-    step_seq = models.PositiveIntegerField()
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    repeat = models.PositiveIntegerField(_("repeat"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("reminder")
-        verbose_name_plural = _("reminders")
-        ordering = ["-sent_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["content_type", "object_id", "step_seq", "kind", "repeat"],
-                name="unique_reminder_per_step_visit",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.record} {self.kind} {self.repeat}"

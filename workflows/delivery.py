@@ -1,0 +1,213 @@
+"""Email: a notification's email after the notification is committed, and
+the daily digest of what is due and overdue for those who chose it.
+
+An email is sent with the row that calls for it locked, and marked sent in
+the same transaction, so two workers never send it both. A worker killed
+between the send and the commit sends it again later: the Message-ID is the
+same both times (it is made from the notification), so mail systems show
+one message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .access import actionable
+from .escalation import escalated_to
+from .models import Digest, Escalation, Notification, NotificationSettings, WorkflowModel
+from .registry import process_models
+
+logger = logging.getLogger(__name__)
+
+
+def message_id(kind: str, pk: int) -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]  # "Name <a@b>" or "a@b"
+    domain = address.rpartition("@")[2] or "localhost"
+    return f"<{kind}-{pk}@{domain}>"
+
+
+BATCH = 500
+
+
+def emails_send(limit: int | None = None) -> int:
+    """Send the emails of committed notifications still waiting, in batches,
+    all of them or ``limit``; how many went. A mail server that fails stops
+    the run: what is left waits for the next one."""
+    sent = 0
+    after = 0
+    left = limit
+    while left is None or left > 0:
+        size = BATCH if left is None else min(BATCH, left)
+        pending = list(
+            Notification.objects.filter(email_pending=True, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not pending:
+            break
+        for pk in pending:
+            try:
+                sent += _email_one(pk)
+            except Exception:  # the mail server's errors; the email waits for the next run
+                logger.exception("could not email notification %s", pk)
+                return sent
+        after = pending[-1]
+        if left is not None:
+            left -= len(pending)
+    return sent
+
+
+def _email_one(pk: int) -> bool:
+    """Send one notification's email with its row locked; False if another
+    worker has it, it went already, or its recipient has no address."""
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=pk, email_pending=True)
+            .select_related("recipient")
+            .first()
+        )
+        if note is None:
+            return False
+        if note.recipient.email:
+            EmailMessage(
+                subject=note.message,
+                body=note.body or note.message,
+                to=[note.recipient.email],
+                headers={"Message-ID": message_id("notification", note.pk)},
+            ).send()
+            note.emailed_at = timezone.now()
+        note.email_pending = False
+        note.save(update_fields=["email_pending", "emailed_at"])
+        return note.emailed_at is not None
+
+
+@dataclass
+class DigestSection:
+    model: type[WorkflowModel]
+    overdue: list[Any] = field(default_factory=list)
+    due: list[Any] = field(default_factory=list)
+
+    @property
+    def label(self) -> Any:
+        return self.model.process_label or self.model._meta.verbose_name_plural
+
+
+@dataclass
+class DigestContent:
+    sections: list[DigestSection]
+    escalations: list[Escalation]
+
+    @property
+    def count(self) -> int:
+        records = sum(len(s.overdue) + len(s.due) for s in self.sections)
+        return records + len(self.escalations)
+
+
+def digest_content(user: Any, now: dt.datetime) -> DigestContent:
+    """What is overdue or falls due by the end of today for ``user``: the steps
+    they can take, and the steps escalated to them."""
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
+    sections = []
+    for model in process_models():
+        qs = actionable(model, user)
+        if qs is None:
+            continue
+        rows = list(qs.filter(step_due_at__lte=end_of_day).order_by("step_due_at", "pk"))
+        if rows:
+            section = DigestSection(model)
+            for record in rows:
+                (section.overdue if record.step_due_at < now else section.due).append(record)
+            sections.append(section)
+    return DigestContent(sections, escalated_to(user))
+
+
+def digests_send(now: dt.datetime | None = None) -> int:
+    """One digest today for each user who chose it and has something due."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            notification_settings__email=NotificationSettings.Email.DIGEST,
+        )
+        .exclude(email="")
+    )
+    sent = 0
+    for user in users.order_by("pk"):
+        content = digest_content(user, now)
+        if not content.count:
+            continue
+        try:
+            with transaction.atomic():
+                Digest.objects.create(user=user, day=day, items=content.count)
+        except IntegrityError:
+            pass  # made by an earlier run: sent unless that run died before sending
+        sent += _digest_send(user, day, now, content)
+    return sent
+
+
+def digests_retry(now: dt.datetime | None = None) -> int:
+    """Send today's digests that a run began but could not send (the mail
+    server was away, or the worker died): part of every delivery run."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    sent = 0
+    for digest in Digest.objects.filter(day=day, sent_at__isnull=True).select_related("user"):
+        content = digest_content(digest.user, now)
+        if content.count:
+            sent += _digest_send(digest.user, day, now, content)
+    return sent
+
+
+def _digest_send(user: Any, day: dt.date, now: dt.datetime, content: DigestContent) -> bool:
+    """Send the day's digest unless it went or another worker holds it; a
+    mail server error is logged and leaves it for ``digests_retry``."""
+    with transaction.atomic():
+        digest = (
+            Digest.objects.select_for_update(skip_locked=True)
+            .filter(user=user, day=day, sent_at__isnull=True)
+            .first()
+        )
+        if digest is None or not user.email:
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"user": user, "content": content, "day": day, "site": settings.SITE_URL}
+            body = render_to_string("emails/digest.txt", context).strip()
+            subject = _("Your work due on %(day)s: %(count)s item(s)") % {
+                "day": f"{day:%Y-%m-%d}",
+                "count": content.count,
+            }
+        try:
+            EmailMessage(
+                subject=subject,
+                body=body,
+                to=[user.email],
+                headers={"Message-ID": message_id("digest", digest.pk)},
+            ).send()
+        except Exception:  # the mail server's errors
+            logger.exception("could not send the digest of %s", user)
+            return False
+        Digest.objects.filter(pk=digest.pk).update(sent_at=now, items=content.count)
+        return True
+
+
+def mark_read(user: Any, ids: list[int] | None = None) -> int:
+    """Mark the user's unread notifications (or those of ``ids``) read."""
+    qs = user.notifications.filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
