@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from .declarations import step_of
-from .models import SignOff, WorkflowModel
+from .models import Escalation, SignOff, WorkflowModel
 from .registry import process_models, transition_codename
 from .services import user_roles
 
@@ -41,6 +41,15 @@ def can_view_process(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool
         return True
     signers = {r for spec in model.sign_off_steps.values() for r in spec.roles}
     return bool(signers & user_roles(user))
+
+
+def can_view_record(user: AbstractBaseUser, model: type[WorkflowModel], pk: int) -> bool:
+    """As ``can_view_process``, and a manager may see a record escalated to them."""
+    if can_view_process(user, model):
+        return True
+    return Escalation.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=pk, manager=user
+    ).exists()
 
 
 def can_create(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:

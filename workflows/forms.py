@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import SignOff
+from .models import NotificationSettings, SignOff
 
 
 class DateInput(forms.DateInput):
@@ -87,3 +87,11 @@ class AttachmentForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["file"].validators.append(UploadValidator())
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = ["email"]
+        widgets = {"email": forms.RadioSelect}
+        labels = {"email": _("Email me")}

@@ -1,13 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 
 app_name = "workflows"
 
 urlpatterns = [
     path("", views.inbox_view, name="inbox"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
-    path("notifications/", views.notifications_view, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/", notification_views.notifications_view, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path(
+        "notifications/settings/",
+        notification_views.notification_settings_view,
+        name="notification_settings",
+    ),
     path("diagram/<str:app_label>/<str:model_name>.svg", views.diagram_view, name="diagram"),
 ]

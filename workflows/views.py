@@ -17,14 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.http import require_POST
 from django_fsm_log.models import StateLog
 
-from .access import by_deadline, can_create, can_view_process, inbox
+from .access import by_deadline, can_create, can_view_process, can_view_record, inbox
 from .declarations import step_of
 from .diagram import Edge, render_state_diagram
+from .escalation import escalated_to, record_escalations
 from .forms import AttachmentForm, SignOffForm
-from .models import Attachment, WorkflowModel
+from .models import Attachment, Escalation, WorkflowModel
 from .registry import process_model
 from .roles import role_label
 from .services import (
@@ -99,8 +99,8 @@ START_LABELS = {
 }
 
 
-def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
-    """The audit trail with sign-offs and attachments, oldest first."""
+def timeline(record: WorkflowModel, escalations: list[Escalation]) -> list[dict[str, Any]]:
+    """The audit trail with sign-offs, attachments and escalations, oldest first."""
     model = type(record)
     entries: list[dict[str, Any]] = []
     for log in StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk"):
@@ -137,6 +137,8 @@ def timeline(record: WorkflowModel) -> list[dict[str, Any]]:
         entries.append(
             {"kind": "attachment", "at": a.uploaded_at, "user": a.uploaded_by, "attachment": a}
         )
+    for e in escalations:
+        entries.append({"kind": "escalation", "at": e.escalated_at, "user": None, "escalation": e})
     entries.sort(key=lambda e: e["at"])
     return entries
 
@@ -156,7 +158,7 @@ class WorkflowDetailView(View):
         return self.model.objects.select_related("created_by", *self.select_related)
 
     def get_record(self, pk: int) -> WorkflowModel:
-        if not can_view_process(self.request.user, self.model):
+        if not can_view_record(self.request.user, self.model, pk):
             raise PermissionDenied(_("You have no role in this process."))
         return get_object_or_404(self.get_queryset(), pk=pk)
 
@@ -180,6 +182,7 @@ class WorkflowDetailView(View):
             actions.append(
                 {"action": action, "form": form, "open": bool(bound and bound[0] == action.name)}
             )
+        escalations = list(record_escalations(record))
         spec = record.current_sign_off_step()
         sign_offs = current_sign_offs(record) if spec else []
         signoff = None
@@ -215,9 +218,11 @@ class WorkflowDetailView(View):
             "opts": record._meta,
             "actions": actions,
             "signoff": signoff,
-            "timeline": timeline(record),
+            "timeline": timeline(record, escalations),
             "waiting_for": waiting_for(record),
             "diagram": diagram_svg(type(record), record.state),
+            "escalations": [e for e in escalations if e.is_open_on(record)],
+            "takes_part": can_view_process(user, type(record)),
             "attachment_form": attachment_form or AttachmentForm(),
             "now": timezone.now(),
             **self.extra_context(record),
@@ -231,6 +236,9 @@ class WorkflowDetailView(View):
 
     def post(self, request: HttpRequest, pk: int, action: str = "", name: str = "") -> HttpResponse:
         record = self.get_record(pk)
+        if not can_view_process(request.user, self.model):
+            # A manager reads a record escalated to them; its departments act on it.
+            raise PermissionDenied(_("You have no role in this process."))
         handler = {"step": self.post_step, "sign": self.post_sign, "attach": self.post_attach}.get(
             action
         )
@@ -422,14 +430,20 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflows/inbox.html",
-        {"sections": sections, "rows": rows, "chosen": chosen, "now": timezone.now()},
+        {
+            "sections": sections,
+            "rows": rows,
+            "chosen": chosen,
+            "now": timezone.now(),
+            "escalations": [e for e in escalated_to(request.user) if e.record is not None],
+        },
     )
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
     model = process_model(attachment.content_type.app_label, attachment.content_type.model)
-    if model is None or not can_view_process(request.user, model):
+    if model is None or not can_view_record(request.user, model, attachment.object_id):
         raise PermissionDenied(_("You have no role in this process."))
     try:
         handle = attachment.file.open("rb")
@@ -441,20 +455,6 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
         filename=attachment.original_name,
         content_type=attachment.mime_type,
     )
-
-
-def notifications_view(request: HttpRequest) -> HttpResponse:
-    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
-    return render(request, "workflows/notifications.html", {"page_obj": page})
-
-
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    qs = request.user.notifications.filter(read_at__isnull=True)
-    if request.POST.get("id"):
-        qs = qs.filter(pk=request.POST["id"])
-    qs.update(read_at=timezone.now())
-    return redirect("workflows:notifications")
 
 
 def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpResponse:
