@@ -44,6 +44,7 @@ class SampleOrder(WorkflowModel):
         COURIER = "courier", _("Courier")
 
     reference_prefix = "SP"
+    subject_related = ("customer",)
     process_code = "samples"
     process_label = _("Sample production")
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
@@ -406,6 +407,7 @@ class Board(WorkflowModel):
         PPS = "pps", _("PPS board")
 
     reference_prefix = "PB"
+    subject_related = ("customer",)
     process_code = "boards"
     process_label = _("PS / PPS boards")
     final_states = frozenset({State.SIGNED, State.CANCELLED})

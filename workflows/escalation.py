@@ -17,19 +17,21 @@ from .declarations import step_of
 from .models import Escalation, EscalationRule, SignOff, WorkflowModel
 
 
-def step_roles(record: WorkflowModel) -> set[str]:
+def step_roles(record: WorkflowModel, signed: set[str] | None = None) -> set[str]:
     """The roles the record's current step waits on: while departments still
     have to sign, those departments alone; otherwise the roles of the steps
-    expected next."""
+    expected next. ``signed``: the roles that signed this visit, when the
+    caller read them already."""
     spec = record.current_sign_off_step()
     if spec:
-        signed = set(
-            SignOff.objects.filter(
-                content_type=ContentType.objects.get_for_model(record),
-                object_id=record.pk,
-                step_seq=record.step_seq,
-            ).values_list("role", flat=True)
-        )
+        if signed is None:
+            signed = set(
+                SignOff.objects.filter(
+                    content_type=ContentType.objects.get_for_model(record),
+                    object_id=record.pk,
+                    step_seq=record.step_seq,
+                ).values_list("role", flat=True)
+            )
         unsigned = set(spec.roles) - signed
         if unsigned:
             return unsigned
@@ -49,11 +51,13 @@ def escalations_send(
     now: dt.datetime,
     rules: dict[str, EscalationRule],
     done: set[tuple[int, int, str]] | frozenset = frozenset(),
+    signed: set[str] | None = None,
 ) -> int:
     """Escalate each of the step's roles whose limit has passed; how many were sent.
 
-    ``done`` holds the (record, step visit, role) already escalated, read in
-    bulk by the scan; the unique key decides when two scans meet.
+    ``done`` holds the (record, step visit, role) already escalated and
+    ``signed`` the roles that signed this visit, both read in bulk by the
+    scan; the unique key decides when two scans meet.
     """
     from .tasks import tell
 
@@ -62,7 +66,7 @@ def escalations_send(
         return 0
     ct = ContentType.objects.get_for_model(record)
     sent = 0
-    for role in sorted(step_roles(record)):
+    for role in sorted(step_roles(record, signed)):
         rule = rules.get(role)
         if rule is None or now < due + rule.after or (record.pk, record.step_seq, role) in done:
             continue
@@ -78,7 +82,7 @@ def escalations_send(
                     escalated_at=now,
                 )
                 tell(
-                    rule.manager,
+                    [rule.manager],
                     f"escalation:{escalation.pk}",
                     record,
                     "emails/escalation.txt",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -21,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .escalation import escalation_rules, escalations_send
-from .models import Escalation, Reminder, WorkflowModel
+from .models import Escalation, Reminder, SignOff, WorkflowModel
 from .registry import process_models
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ def reminder_send(record: WorkflowModel, kind: str, repeat: int, cache: Any = No
                 repeat=repeat,
             )
             key = f"reminder:{reminder.pk}"
-            for user in step_recipients(record, cache=cache):
-                tell(user, key, record, "emails/reminder.txt", {"reminder": reminder})
+            users = step_recipients(record, cache=cache)
+            tell(users, key, record, "emails/reminder.txt", {"reminder": reminder})
     except IntegrityError:
         return False
     return True
@@ -93,6 +94,7 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
         candidates = (
             model.objects.open()
             .filter(step_due_at__isnull=False, step_due_at__lte=now + model.remind_before)
+            .select_related(*model.subject_related)
             .order_by("step_due_at", "pk")
         )
         for chunk in _chunks(candidates.iterator(chunk_size=CHUNK), CHUNK):
@@ -103,12 +105,18 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                 )
             )
             escalated: set[tuple[int, int, str]] = set()
+            signed: dict[tuple[int, int], set[str]] = defaultdict(set)
             if rules:
                 escalated = set(
                     Escalation.objects.filter(content_type=ct, object_id__in=ids).values_list(
                         "object_id", "step_seq", "role"
                     )
                 )
+                signing = [r.pk for r in chunk if r.state in model.sign_off_steps]
+                for pk, seq, role in SignOff.objects.filter(
+                    content_type=ct, object_id__in=signing
+                ).values_list("object_id", "step_seq", "role"):
+                    signed[pk, seq].add(role)
             for record in chunk:
                 wanted = reminder_due(record, now)
                 if (
@@ -118,7 +126,9 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                 ):
                     result.reminders += 1
                 if rules:
-                    result.escalations += escalations_send(record, now, rules, escalated)
+                    result.escalations += escalations_send(
+                        record, now, rules, escalated, signed[record.pk, record.step_seq]
+                    )
     if result:
         logger.info(
             "deadline scan: %s reminders, %s escalations", result.reminders, result.escalations

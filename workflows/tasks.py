@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -105,44 +104,58 @@ def notify_step(content_type_id: int, object_id: int, step_seq: int) -> int:
         return 0  # the record moved on; the newer step has its own notification
     log = StateLog.objects.for_(record).order_by("-pk").first()
     actor_id = log.by_id if log else None
-    sent = 0
-    for user in step_recipients(record):
-        if user.pk == actor_id:
-            continue
-        key = f"step:{content_type_id}:{object_id}:{step_seq}"
-        if tell(user, key, record, "emails/step_entered.txt", {"log": log}):
-            sent += 1
-    return sent
+    users = [u for u in step_recipients(record) if u.pk != actor_id]
+    key = f"step:{content_type_id}:{object_id}:{step_seq}"
+    return tell(users, key, record, "emails/step_entered.txt", {"log": log})
 
 
 def tell(
-    user: Any, key: str, record: WorkflowModel, template: str, context: dict[str, Any]
-) -> bool:
-    """Notify ``user`` in the app once per ``key``, and mark its email to go
-    if they want immediate emails; False if they were told already.
+    users: Any, key: str, record: WorkflowModel, template: str, context: dict[str, Any]
+) -> int:
+    """Notify each of ``users`` in the app once per ``key``, and mark the
+    email to go for those who want immediate emails; returns how many were
+    told now (those told before under the key are left out).
 
-    The email goes after the commit (``delivery.emails_send``), so that a
-    rolled-back notification never sent one.
+    The message is rendered once for all (templates speak of the record, not
+    the reader), and the rows are written in one statement. The email goes
+    after the commit (``delivery.emails_send``), so that a rolled-back
+    notification never sent one.
     """
+    users = list(users)
+    if not users:
+        return 0
+    told = set(
+        Notification.objects.filter(key=key, recipient__in=users).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    fresh = [u for u in users if u.pk not in told]
+    if not fresh:
+        return 0  # already told: a retried or duplicated task
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"record": record, "user": user, "site": settings.SITE_URL, **context}
+        context = {"record": record, "site": settings.SITE_URL, **context}
         message = render_to_string(template, context).strip()
-    wants_email = NotificationSettings.email_mode(user) == NotificationSettings.Email.IMMEDIATE
-    try:
-        with transaction.atomic():
-            Notification.objects.create(
+    immediate = NotificationSettings.Email.IMMEDIATE
+    ct = ContentType.objects.get_for_model(record)
+    Notification.objects.bulk_create(
+        [
+            Notification(
                 recipient=user,
                 key=key,
-                content_type=ContentType.objects.get_for_model(record),
+                content_type=ct,
                 object_id=record.pk,
                 message=message.splitlines()[0][:500],
                 body=message,
                 url=record.get_absolute_url(),
-                email_pending=bool(user.email) and wants_email,
+                email_pending=bool(user.email)
+                and NotificationSettings.email_mode(user) == immediate,
             )
-    except IntegrityError:
-        return False  # already told: a retried or duplicated task
-    return True
+            for user in fresh
+        ],
+        # Two workers telling the same people at once: the unique key keeps one each.
+        ignore_conflicts=True,
+    )
+    return len(fresh)
 
 
 def _parse_now(now: str | None) -> dt.datetime | None:

@@ -13,7 +13,7 @@ from factories import SampleOrderFactory, UserFactory
 from workflow_checks import together
 
 from samples.models import SampleOrder
-from workflows.models import Notification, Reminder
+from workflows.models import EscalationRule, Notification, Reminder
 from workflows.reminders import reminder_due, reminders_scan
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))
@@ -122,3 +122,32 @@ def test_two_scans_at_once_send_each_reminder_once():
     assert Reminder.objects.count() == len(records)
     keys = list(Notification.objects.values_list("recipient_id", "key"))
     assert len(keys) == len(set(keys)) == 2 * len(records)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [5, 20])
+def test_a_scan_costs_a_fixed_number_of_queries_per_record_sent_and_none_per_record_done(
+    n, django_assert_num_queries
+):
+    """Per overdue record a reminder and an escalation each cost the same few
+    statements; a scan with nothing new reads in bulk, whatever the count."""
+    UserFactory(roles=["sample_room"])
+    UserFactory(roles=["qa"])
+    EscalationRule.objects.create(role="sample_room", manager=UserFactory())
+    EscalationRule.objects.create(role="qa", manager=UserFactory())
+    for _ in range(n):
+        SampleOrderFactory(state="ordered")  # the sample room's step
+        SampleOrderFactory(state="rejected")  # QA and the sample room still to sign
+    SampleOrder.objects.update(step_due_at=NOW - 3 * DAY)
+
+    # Per record: its owner (each record has its own salesperson here), a
+    # reminder (savepoint, insert, who was told, insert notes, release) and an
+    # escalation to each waiting role's manager (the same five): 11 for an
+    # ordered sample, 16 for a rejected one (two roles to sign). Once per model
+    # and chunk: the candidates and the reminders, escalations, sign-offs read.
+    with django_assert_num_queries(10 + 11 * n + 16 * n):
+        result = reminders_scan(NOW)
+    assert (result.reminders, result.escalations) == (2 * n, 3 * n)
+
+    with django_assert_num_queries(7):
+        assert not reminders_scan(NOW)

@@ -78,6 +78,7 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     final_deadline_field: ClassVar[str | None] = None
     # Reminders (workflows/reminders.py): how long before a step is due, and
     # how often while it stays overdue.
+    subject_related: ClassVar[tuple[str, ...]] = ()  # what ``subject`` reads, fetched with it
     remind_before: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     remind_every: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     process_label: ClassVar[str | Promise] = ""
