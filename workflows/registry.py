@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import cache
+from importlib import import_module
+from types import ModuleType
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -110,3 +114,16 @@ def sync_roles(verbosity: int = 0) -> None:
     DefaultGrant.objects.bulk_create(new_grants, ignore_conflicts=True)
     if verbosity:
         print(f"roles: {len(groups)} groups, {len(new_grants)} new default grants")
+
+
+def app_modules(name: str) -> Iterator[tuple[Any, ModuleType]]:
+    """Each installed app's ``<app>.<name>`` module (``demo``, ``schedules``),
+    with its app config; apps without one are passed over."""
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.{name}":
+                raise  # the module exists and something it imports is missing
+            continue
+        yield config, module

@@ -28,16 +28,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import ScheduleRun
+from .registry import app_modules
 
 PERIODS = {
     "day": "%Y-%m-%d",
@@ -106,13 +105,7 @@ ENGINE_SCHEDULES = (
 def all_schedules() -> tuple[Schedule, ...]:
     """The engine's schedules and those each installed app declares."""
     found = list(ENGINE_SCHEDULES)
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.schedules")
-        except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.schedules":
-                raise
-            continue
+    for _config, module in app_modules("schedules"):
         found.extend(getattr(module, "SCHEDULES", ()))
     names = [s.name for s in found]
     if len(names) != len(set(names)):

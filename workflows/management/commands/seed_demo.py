@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -12,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from workflows.models import EscalationRule
-from workflows.registry import sync_roles
+from workflows.registry import app_modules, sync_roles
 from workflows.roles import ROLES
 
 # Full names as Chinese staff write them (family name first) go in first_name,
@@ -84,13 +81,7 @@ class Command(BaseCommand):
                         role=role, defaults={"manager": users[manager]}
                     )
         loaded = []
-        for config in apps.get_app_configs():
-            try:
-                demo = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
+        for config, demo in app_modules("demo"):
             if demo.load(users):
                 loaded.append(config.label)
         self.stdout.write(
