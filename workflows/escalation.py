@@ -46,52 +46,57 @@ def escalation_rules() -> dict[str, EscalationRule]:
     return {rule.role: rule for rule in rules.filter(manager__is_active=True)}
 
 
-def escalations_send(
+def escalations_due(
     record: WorkflowModel,
     now: dt.datetime,
     rules: dict[str, EscalationRule],
     done: set[tuple[int, int, str]] | frozenset = frozenset(),
     signed: set[str] | None = None,
-) -> int:
-    """Escalate each of the step's roles whose limit has passed; how many were sent.
-
-    ``done`` holds the (record, step visit, role) already escalated and
-    ``signed`` the roles that signed this visit, both read in bulk by the
-    scan; the unique key decides when two scans meet.
-    """
-    from .tasks import tell
-
+) -> list[EscalationRule]:
+    """The rules of the step's roles whose limit has passed at ``now`` and
+    that were not escalated yet. ``done`` holds the (record, step visit,
+    role) already escalated and ``signed`` the roles that signed this visit,
+    both read in bulk by the scan."""
     due = record.step_due_at
     if due is None or record.is_final or now <= due:
-        return 0
-    ct = ContentType.objects.get_for_model(record)
-    sent = 0
-    for role in sorted(step_roles(record, signed)):
-        rule = rules.get(role)
-        if rule is None or now < due + rule.after or (record.pk, record.step_seq, role) in done:
-            continue
-        try:
-            with transaction.atomic():
-                escalation = Escalation.objects.create(
-                    content_type=ct,
-                    object_id=record.pk,
-                    step_seq=record.step_seq,
-                    role=role,
-                    manager=rule.manager,
-                    due_at=due,
-                    escalated_at=now,
-                )
-                tell(
-                    [rule.manager],
-                    f"escalation:{escalation.pk}",
-                    record,
-                    "emails/escalation.txt",
-                    {"escalation": escalation},
-                )
-        except IntegrityError:
-            continue
-        sent += 1
-    return sent
+        return []
+    return [
+        rules[role]
+        for role in sorted(step_roles(record, signed))
+        if role in rules
+        and now >= due + rules[role].after
+        and (record.pk, record.step_seq, role) not in done
+    ]
+
+
+def escalation_send(record: WorkflowModel, rule: EscalationRule, now: dt.datetime) -> bool:
+    """Escalate the step to the rule's manager and tell them, in one
+    transaction; False if it was escalated before (the unique key decides
+    when two scans meet)."""
+    from .tasks import tell
+
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=record.pk,
+                step_seq=record.step_seq,
+                role=rule.role,
+                manager=rule.manager,
+                due_at=record.step_due_at,
+                escalated_at=now,
+            )
+            tell(
+                [rule.manager],
+                f"escalation:{escalation.pk}",
+                record,
+                "emails/escalation.txt",
+                {"escalation": escalation},
+                new_key=True,
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def escalations_resolve(record: WorkflowModel, role: str | None = None) -> int:

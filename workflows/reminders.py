@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .escalation import escalation_rules, escalations_send
+from .escalation import escalation_rules, escalation_send, escalations_due
 from .models import Escalation, Reminder, SignOff, WorkflowModel
 from .registry import process_models
 
@@ -62,7 +62,7 @@ def reminder_send(record: WorkflowModel, kind: str, repeat: int, cache: Any = No
             )
             key = f"reminder:{reminder.pk}"
             users = step_recipients(record, cache=cache)
-            tell(users, key, record, "emails/reminder.txt", {"reminder": reminder})
+            tell(users, key, record, "emails/reminder.txt", {"reminder": reminder}, new_key=True)
     except IntegrityError:
         return False
     return True
@@ -117,18 +117,29 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                     content_type=ct, object_id__in=signing
                 ).values_list("object_id", "step_seq", "role"):
                     signed[pk, seq].add(role)
+            work = []
             for record in chunk:
                 wanted = reminder_due(record, now)
-                if (
-                    wanted is not None
-                    and (record.pk, record.step_seq, *wanted) not in sent
-                    and reminder_send(record, *wanted, cache=cache)
-                ):
-                    result.reminders += 1
+                if wanted is not None and (record.pk, record.step_seq, *wanted) in sent:
+                    wanted = None
+                owed = []
                 if rules:
-                    result.escalations += escalations_send(
+                    owed = escalations_due(
                         record, now, rules, escalated, signed[record.pk, record.step_seq]
                     )
+                if wanted or owed:
+                    work.append((record, wanted, owed))
+            if not work:
+                continue  # the steady state: nothing new in this chunk
+            # One commit a chunk, each reminder in a savepoint of its own: a
+            # scan killed mid-chunk loses the chunk's work whole, and the next
+            # scan does it again, once.
+            with transaction.atomic():
+                for record, wanted, owed in work:
+                    if wanted and reminder_send(record, *wanted, cache=cache):
+                        result.reminders += 1
+                    for rule in owed:
+                        result.escalations += escalation_send(record, rule, now)
     if result:
         logger.info(
             "deadline scan: %s reminders, %s escalations", result.reminders, result.escalations

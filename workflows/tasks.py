@@ -110,7 +110,13 @@ def notify_step(content_type_id: int, object_id: int, step_seq: int) -> int:
 
 
 def tell(
-    users: Any, key: str, record: WorkflowModel, template: str, context: dict[str, Any]
+    users: Any,
+    key: str,
+    record: WorkflowModel,
+    template: str,
+    context: dict[str, Any],
+    *,
+    new_key: bool = False,
 ) -> int:
     """Notify each of ``users`` in the app once per ``key``, and mark the
     email to go for those who want immediate emails; returns how many were
@@ -124,11 +130,13 @@ def tell(
     users = list(users)
     if not users:
         return 0
-    told = set(
-        Notification.objects.filter(key=key, recipient__in=users).values_list(
-            "recipient_id", flat=True
+    told: set[int] = set()
+    if not new_key:  # a key made in this transaction (a reminder's) has told nobody yet
+        told = set(
+            Notification.objects.filter(key=key, recipient__in=users).values_list(
+                "recipient_id", flat=True
+            )
         )
-    )
     fresh = [u for u in users if u.pk not in told]
     if not fresh:
         return 0  # already told: a retried or duplicated task

@@ -20,7 +20,7 @@ from workflow_checks import together
 
 from samples.models import SampleOrder
 from workflows.delivery import digest_content, digests_retry, digests_send, emails_send
-from workflows.escalation import escalation_rules, escalations_send
+from workflows.escalation import escalation_rules, escalation_send, escalations_due
 from workflows.models import Digest, EscalationRule, Notification, NotificationSettings
 from workflows.tasks import notify_step
 
@@ -75,7 +75,8 @@ def test_the_digest_lists_overdue_and_due_today_records_and_escalations_only():
     # Another of QA's steps, overdue and escalated to the user as QA's manager.
     EscalationRule.objects.create(role="qa", manager=user)
     escalated = due_at(SampleOrderFactory(state="qa_inspection"), NOW - 3 * DAY)
-    assert escalations_send(escalated, NOW, escalation_rules()) == 1
+    (rule,) = escalations_due(escalated, NOW, escalation_rules())
+    assert escalation_send(escalated, rule, NOW)
 
     content = digest_content(user, NOW)
 

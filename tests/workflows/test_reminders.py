@@ -141,11 +141,12 @@ def test_a_scan_costs_a_fixed_number_of_queries_per_record_sent_and_none_per_rec
     SampleOrder.objects.update(step_due_at=NOW - 3 * DAY)
 
     # Per record: its owner (each record has its own salesperson here), a
-    # reminder (savepoint, insert, who was told, insert notes, release) and an
-    # escalation to each waiting role's manager (the same five): 11 for an
-    # ordered sample, 16 for a rejected one (two roles to sign). Once per model
-    # and chunk: the candidates and the reminders, escalations, sign-offs read.
-    with django_assert_num_queries(10 + 11 * n + 16 * n):
+    # reminder (savepoint, insert, insert the notes, release) and an escalation
+    # to each waiting role's manager (the same four): 9 for an ordered sample,
+    # 13 for a rejected one (two roles to sign). Once per model and chunk: the
+    # candidates, the reminders, escalations and sign-offs sent or made, and
+    # the chunk's transaction.
+    with django_assert_num_queries(12 + 9 * n + 13 * n):
         result = reminders_scan(NOW)
     assert (result.reminders, result.escalations) == (2 * n, 3 * n)
 
