@@ -1,6 +1,8 @@
 # make run   the application on http://127.0.0.1:8000 with a Celery worker (and beat)
 # make test  everything CI checks: lint, Django checks, pytest on PostgreSQL and
 #            SQLite, then the browser tests
+# make bench the deadline scan over 100,000 open records on SQLite and PostgreSQL
+#            (not part of `make test`)
 #
 # Needs Python 3.11+ (PYTHON=... to choose one). `make test` also needs
 # PostgreSQL, Redis and Debian's chromium; .ci/run installs and starts them.
@@ -28,8 +30,16 @@ PG_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${RED
 CHECK_SECRET_KEY := ci-check-only-Vq7xR2mK9pLw4Zt8NbY3cJ6hF1sD5gA0eU9iOoTr
 PYTEST := $(PY) -m pytest
 ADDRPORT ?= 127.0.0.1:8000
+# `make bench` works in databases of its own, made and dropped around each run (a
+# failed run leaves them; the next one drops them first). Never the test database.
+BENCH_RECORDS ?= 100000
+BENCH_OVERDUE ?= 0.10
+BENCH_SQLITE := $(CURDIR)/var/bench_scan.sqlite3
+BENCH_PG := -h 127.0.0.1 -p 5432 -U postgres
+BENCH_PG_DB := bench_scan
+BENCH := $(PY) benchmarks/scan.py --records $(BENCH_RECORDS) --overdue $(BENCH_OVERDUE)
 
-.PHONY: help install run test lint check test-postgres test-sqlite test-e2e messages
+.PHONY: help install run test lint check test-postgres test-sqlite test-e2e messages bench
 
 help:
 	@echo "make run            migrate, load the demo data, serve http://127.0.0.1:8000 with a Celery worker"
@@ -40,6 +50,7 @@ help:
 	@echo "make test-sqlite    pytest on SQLite with the local broker"
 	@echo "make test-e2e       browser tests with /usr/bin/chromium"
 	@echo "make messages       update and compile the zh_Hans translations (needs gettext)"
+	@echo "make bench          time one deadline scan over 100,000 records on SQLite and PostgreSQL"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -82,3 +93,12 @@ test-e2e: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv
 	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(STAMP)
+	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-*
+	DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BENCH)
+	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-*
+	dropdb $(BENCH_PG) --if-exists $(BENCH_PG_DB)
+	createdb $(BENCH_PG) $(BENCH_PG_DB)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PG_DB) $(BENCH)
+	dropdb $(BENCH_PG) $(BENCH_PG_DB)
