@@ -123,6 +123,19 @@ def e2e_users(transactional_db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
+def person(transactional_db: None) -> Any:
+    """``person("director", "Dora", "Director")``: a user without a role (a
+    manager), with ``PASSWORD`` to type."""
+
+    def make(username: str, first: str, last: str) -> Any:
+        return get_user_model().objects.create_user(
+            username=username, password=PASSWORD, first_name=first, last_name=last
+        )
+
+    return make
+
+
+@pytest.fixture
 def customer(transactional_db: None) -> Any:
     from orders.models import Customer
 
