@@ -219,3 +219,29 @@ def test_the_escalation_leaves_the_record_and_the_inbox_once_the_step_is_done(
     assert page.context["escalations"] == []
     (entry,) = [e for e in page.context["timeline"] if e["kind"] == "escalation"]
     assert entry["escalation"].manager == manager  # the timeline keeps it
+
+
+def test_the_marketing_manager_keeps_the_escalation_rules_in_the_admin(role_user, client_for):
+    keeper = role_user("marketing_manager")
+    keeper.is_staff = True
+    keeper.save()
+    manager = UserFactory()
+    client = client_for(keeper)
+    url = reverse("admin:workflows_escalationrule_add")
+    data = {"role": "sample_room", "manager": manager.pk, "after": "1 12:00:00"}
+
+    added = client.post(url, data)
+    again = client.post(url, {**data, "after": "2 00:00:00"})
+
+    assert added.status_code == 302
+    rule = EscalationRule.objects.get()
+    assert (rule.role, rule.manager, rule.after) == (
+        "sample_room",
+        manager,
+        dt.timedelta(days=1, hours=12),
+    )
+    assert again.status_code == 200 and again.context["adminform"].form.errors["role"]
+    assert EscalationRule.objects.get().after == dt.timedelta(days=1, hours=12)
+    # A salesperson is no admin user: sent to the admin's login.
+    refused = client_for(role_user("sales")).get(url)
+    assert refused.status_code == 302 and refused.url.startswith(reverse("admin:login"))
