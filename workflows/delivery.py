@@ -184,7 +184,7 @@ def _digest_send(user: Any, day: dt.date, now: dt.datetime, content: DigestConte
         )
         if digest is None or not user.email:
             return False
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(NotificationSettings.language_of(user)):
             context = {"user": user, "content": content, "day": day, "site": settings.SITE_URL}
             body = render_to_string("emails/digest.txt", context).strip()
             subject = _("Your work due on %(day)s: %(count)s item(s)") % {

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,8 +91,20 @@ class AttachmentForm(forms.Form):
 
 
 class NotificationSettingsForm(forms.ModelForm):
+    language = forms.ChoiceField(
+        label=_("Write my notifications and emails in"), required=False, choices=()
+    )
+
     class Meta:
         model = NotificationSettings
-        fields = ["email"]
+        fields = ["email", "language"]
         widgets = {"email": forms.RadioSelect}
         labels = {"email": _("Email me")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        site = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+        self.fields["language"].choices = [
+            ("", _("The site's language (%(language)s)") % {"language": site}),
+            *settings.LANGUAGES,
+        ]

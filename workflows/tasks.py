@@ -122,8 +122,9 @@ def tell(
     email to go for those who want immediate emails; returns how many were
     told now (those told before under the key are left out).
 
-    The message is rendered once for all (templates speak of the record, not
-    the reader), and the rows are written in one statement. The email goes
+    The message is rendered once per language (templates speak of the
+    record, not the reader; each reader chooses the language in their
+    settings), and the rows are written in one statement. The email goes
     after the commit (``delivery.emails_send``), so that a rolled-back
     notification never sent one.
     """
@@ -140,26 +141,31 @@ def tell(
     fresh = [u for u in users if u.pk not in told]
     if not fresh:
         return 0  # already told: a retried or duplicated task
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"record": record, "site": settings.SITE_URL, **context}
-        message = render_to_string(template, context).strip()
+    context = {"record": record, "site": settings.SITE_URL, **context}
+    texts: dict[str, str] = {}  # one rendering per language
     immediate = NotificationSettings.Email.IMMEDIATE
     ct = ContentType.objects.get_for_model(record)
-    Notification.objects.bulk_create(
-        [
+    notes = []
+    for user in fresh:
+        language = NotificationSettings.language_of(user)
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = render_to_string(template, context).strip()
+        notes.append(
             Notification(
                 recipient=user,
                 key=key,
                 content_type=ct,
                 object_id=record.pk,
-                message=message.splitlines()[0][:500],
-                body=message,
+                message=texts[language].splitlines()[0][:500],
+                body=texts[language],
                 url=record.get_absolute_url(),
                 email_pending=bool(user.email)
                 and NotificationSettings.email_mode(user) == immediate,
             )
-            for user in fresh
-        ],
+        )
+    Notification.objects.bulk_create(
+        notes,
         # Two workers telling the same people at once: the unique key keeps one each.
         ignore_conflicts=True,
     )

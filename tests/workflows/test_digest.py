@@ -186,6 +186,22 @@ def test_a_mail_server_away_at_digest_time_skips_nobody_and_the_delivery_run_sen
     assert digests_retry(NOW + DAY) == 0  # yesterday's rows are not today's digest
 
 
+@pytest.mark.django_db
+def test_the_digest_is_written_in_the_language_each_reader_chose():
+    english = user_choosing(Email.DIGEST)
+    NotificationSettings.objects.filter(user=english).update(language="en")
+    chinese = user_choosing(Email.DIGEST)
+    ordered(NOW - DAY)
+
+    assert digests_send(NOW) == 2
+
+    by_reader = {m.to[0]: m for m in mail.outbox}
+    assert by_reader[english.email].subject == "Your work due on 2026-11-26: 1 item(s)"
+    assert "is what is due and overdue for you" in by_reader[english.email].body
+    assert by_reader[chinese.email].subject == "2026-11-26 到期事项：1 项"
+    assert "以下是 2026-11-26 您到期和逾期的事项" in by_reader[chinese.email].body
+
+
 # --- Immediate emails ---------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from workflows.models import (
 )
 from workflows.reminders import reminders_scan
 from workflows.services import attachment_add
+from workflows.tasks import notify_step
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -245,3 +247,31 @@ def test_the_marketing_manager_keeps_the_escalation_rules_in_the_admin(role_user
     # A salesperson is no admin user: sent to the admin's login.
     refused = client_for(role_user("sales")).get(url)
     assert refused.status_code == 302 and refused.url.startswith(reverse("admin:login"))
+
+
+def test_a_user_chooses_the_language_of_their_notifications(client_for):
+    user = UserFactory()
+    client = client_for(user)
+
+    assert client.post(SETTINGS, {"email": "immediate", "language": "en"}).status_code == 302
+    assert NotificationSettings.language_of(user) == "en"
+    refused = client.post(SETTINGS, {"email": "immediate", "language": "fr"})
+    assert refused.status_code == 400 and refused.context["form"].errors["language"]
+    client.post(SETTINGS, {"email": "immediate", "language": ""})
+    user = type(user).objects.get(pk=user.pk)  # not the one holding the old settings
+    assert NotificationSettings.language_of(user) == "zh-hans"  # the site's language
+
+
+def test_each_reader_is_told_in_their_own_language(advance, role_user):
+    english = role_user("sample_room")
+    NotificationSettings.objects.create(user=english, language="en")
+    chinese = role_user("sample_room", "qa")  # chose nothing: the site's language
+    record = advance(SampleOrderFactory(), "ordered")
+
+    notify_step(ContentType.objects.get_for_model(record).pk, record.pk, record.step_seq)
+
+    mine = Notification.objects.get(recipient=english)
+    theirs = Notification.objects.get(recipient=chinese)
+    assert mine.message == f"{record.reference} (Sample production) is now “Work order issued”"
+    assert theirs.message == f"{record.reference}（样品制作）已进入“已下达工单”"
+    assert "Due" in mine.body and "截止时间" in theirs.body

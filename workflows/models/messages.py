@@ -76,6 +76,8 @@ class NotificationSettings(models.Model):
     email = models.CharField(
         _("emails"), max_length=10, choices=Email.choices, default=Email.IMMEDIATE
     )
+    # One of settings.LANGUAGES; empty: the site's language (LANGUAGE_CODE).
+    language = models.CharField(_("language of notifications"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("notification settings")
@@ -91,6 +93,16 @@ class NotificationSettings(models.Model):
             return user.notification_settings.email
         except cls.DoesNotExist:
             return cls.Email.IMMEDIATE
+
+    @classmethod
+    def language_of(cls, user: Any) -> str:
+        """The language the user's notifications and emails are written in."""
+        try:
+            chosen = user.notification_settings.language
+        except cls.DoesNotExist:
+            chosen = ""
+        known = {code for code, _name in settings.LANGUAGES}
+        return chosen if chosen in known else settings.LANGUAGE_CODE
 
 
 class Reminder(models.Model):
