@@ -6,6 +6,7 @@ the step or the role signs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,22 +18,27 @@ from .declarations import step_of
 from .models import Escalation, EscalationRule, SignOff, WorkflowModel
 
 
-def step_roles(record: WorkflowModel, signed: set[str] | None = None) -> set[str]:
+def signatures(record: WorkflowModel) -> dict[str, dt.datetime]:
+    """The departments that signed the record's current step visit, and when."""
+    return dict(
+        SignOff.objects.filter(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            step_seq=record.step_seq,
+        ).values_list("role", "signed_at")
+    )
+
+
+def step_roles(record: WorkflowModel, signed: Mapping[str, dt.datetime] | None = None) -> set[str]:
     """The roles the record's current step waits on: while departments still
     have to sign, those departments alone; otherwise the roles of the steps
-    expected next. ``signed``: the roles that signed this visit, when the
-    caller read them already."""
+    expected next. ``signed``: the step visit's signatures, when the caller
+    read them already."""
     spec = record.current_sign_off_step()
     if spec:
         if signed is None:
-            signed = set(
-                SignOff.objects.filter(
-                    content_type=ContentType.objects.get_for_model(record),
-                    object_id=record.pk,
-                    step_seq=record.step_seq,
-                ).values_list("role", flat=True)
-            )
-        unsigned = set(spec.roles) - signed
+            signed = signatures(record)
+        unsigned = set(spec.roles) - set(signed)
         if unsigned:
             return unsigned
     roles: set[str] = set()
@@ -51,20 +57,31 @@ def escalations_due(
     now: dt.datetime,
     rules: dict[str, EscalationRule],
     done: set[tuple[int, int, str]] | frozenset = frozenset(),
-    signed: set[str] | None = None,
+    signed: Mapping[str, dt.datetime] | None = None,
 ) -> list[EscalationRule]:
     """The rules of the step's roles whose limit has passed at ``now`` and
     that were not escalated yet. ``done`` holds the (record, step visit,
-    role) already escalated and ``signed`` the roles that signed this visit,
-    both read in bulk by the scan."""
+    role) already escalated and ``signed`` the visit's signatures, both read
+    in bulk by the scan.
+
+    The limit runs from the deadline, or, for the role that acts once every
+    department has signed, from the last signature if that came later: it
+    could not act before.
+    """
     due = record.step_due_at
     if due is None or record.is_final or now <= due:
         return []
+    spec = record.current_sign_off_step()
+    if spec and signed is None:
+        signed = signatures(record)
+    start = due
+    if spec and signed and not set(spec.roles) - set(signed):
+        start = max(due, *signed.values())
     return [
         rules[role]
         for role in sorted(step_roles(record, signed))
         if role in rules
-        and now >= due + rules[role].after
+        and now >= start + rules[role].after
         and (record.pk, record.step_seq, role) not in done
     ]
 

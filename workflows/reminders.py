@@ -105,7 +105,7 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                 )
             )
             escalated: set[tuple[int, int, str]] = set()
-            signed: dict[tuple[int, int], set[str]] = defaultdict(set)
+            signed: dict[tuple[int, int], dict[str, dt.datetime]] = defaultdict(dict)
             if rules:
                 escalated = set(
                     Escalation.objects.filter(content_type=ct, object_id__in=ids).values_list(
@@ -113,10 +113,10 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                     )
                 )
                 signing = [r.pk for r in chunk if r.state in model.sign_off_steps]
-                for pk, seq, role in SignOff.objects.filter(
+                for pk, seq, role, at in SignOff.objects.filter(
                     content_type=ct, object_id__in=signing
-                ).values_list("object_id", "step_seq", "role"):
-                    signed[pk, seq].add(role)
+                ).values_list("object_id", "step_seq", "role", "signed_at"):
+                    signed[pk, seq][role] = at
             work = []
             for record in chunk:
                 wanted = reminder_due(record, now)

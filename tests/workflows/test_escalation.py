@@ -14,7 +14,7 @@ from workflow_checks import together
 
 from samples.models import SampleOrder
 from workflows.escalation import escalated_to, record_escalations, step_roles
-from workflows.models import Escalation, EscalationRule, Notification
+from workflows.models import Escalation, EscalationRule, Notification, SignOff
 from workflows.reminders import reminders_scan
 from workflows.services import signoff_record
 
@@ -164,8 +164,13 @@ def test_a_step_waiting_on_signatures_is_not_escalated_to_the_next_steps_role():
 
     sign(record, "qa")
     sign(record, "sample_room")
+    last = NOW + DAY  # the sample room signed a day after the QA-and-room escalations
+    SignOff.objects.filter(role="sample_room").update(signed_at=last)
+    SignOff.objects.filter(role="qa").update(signed_at=NOW)
 
-    assert reminders_scan(NOW + DAY).escalations == 1
+    # The salesperson could only act from the last signature: the limit runs from there.
+    assert reminders_scan(last + LIMIT - SECOND).escalations == 0
+    assert reminders_scan(last + LIMIT).escalations == 1
     assert Escalation.objects.get(role="sales").manager == sales_rule.manager
 
 
