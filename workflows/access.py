@@ -109,7 +109,7 @@ class InboxSection:
 
     @property
     def label(self) -> Any:
-        return self.model.process_label or self.model._meta.verbose_name_plural
+        return self.model.process_name()
 
 
 def inbox(user: AbstractBaseUser, limit: int = 50) -> list[InboxSection]:

@@ -102,7 +102,7 @@ class DigestSection:
 
     @property
     def label(self) -> Any:
-        return self.model.process_label or self.model._meta.verbose_name_plural
+        return self.model.process_name()
 
 
 @dataclass

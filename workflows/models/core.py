@@ -154,6 +154,11 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
         return [t for t in self.current_transitions() if step_of(t).inbox]
 
     @classmethod
+    def process_name(cls) -> str | Promise:
+        """The process as menus and sections name it."""
+        return cls.process_label or cls._meta.verbose_name_plural
+
+    @classmethod
     def state_label(cls, state: str | None) -> str | Promise:
         return dict(cls.state_field().flatchoices).get(state, state or "")
 
