@@ -44,7 +44,7 @@ BENCH := $(PY) benchmarks/scan.py --records $(BENCH_RECORDS) --overdue $(BENCH_O
 help:
 	@echo "make run            migrate, load the demo data, serve http://127.0.0.1:8000 with a Celery worker"
 	@echo "make test           lint + checks + pytest on PostgreSQL and SQLite + browser tests (what CI runs)"
-	@echo "make lint           ruff check and ruff format --check"
+	@echo "make lint           ruff check, ruff format --check and the engine's import layers"
 	@echo "make check          Django system checks, missing migrations, production settings"
 	@echo "make test-postgres  pytest on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make test-sqlite    pytest on SQLite with the local broker"
@@ -74,6 +74,7 @@ test: lint check test-postgres test-sqlite test-e2e
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: $(STAMP)
 	$(PY) manage.py check

@@ -65,8 +65,8 @@ from workflows.models import (  # noqa: E402
     ReferenceCounter,
     Reminder,
 )
+from workflows.notify.scan import reminders_scan  # noqa: E402
 from workflows.registry import sync_roles  # noqa: E402
-from workflows.reminders import reminders_scan  # noqa: E402
 from workflows.roles import ROLES  # noqa: E402
 
 # The moment the data set is built around and both scans run at: fixed, so

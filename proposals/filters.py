@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.access import role_members
 from workflows.filters import WorkflowFilterSet
+from workflows.rights import role_members
 
 from .models import Proposal
 

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflows.access import role_members
 from workflows.forms import StepModelForm
+from workflows.rights import role_members
 
 from .models import ComparableProject, Proposal, ProposalReport
 

@@ -42,7 +42,6 @@ class Proposal(WorkflowModel):
         NO_PITCH = "no_pitch", _("Do not pitch")
 
     reference_prefix = "PP"
-    process_code = "proposals"
     process_label = _("Project proposals")
     final_states = frozenset({State.DECLINED, State.WON, State.LOST})
     owner_field = "owner"

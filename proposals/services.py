@@ -12,7 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.services import StaleRecord, may_take
+from workflows.rights import may_take
+from workflows.services import StaleRecord
 
 from .models import ComparableProject, Proposal, ProposalReport
 

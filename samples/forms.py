@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflows.access import role_members
 from workflows.forms import DateInput, StepModelForm, date_not_in_past
+from workflows.rights import role_members
 
 from .models import Board, SampleOrder
 

@@ -45,11 +45,11 @@ class SampleOrder(WorkflowModel):
 
     reference_prefix = "SP"
     subject_related = ("customer",)
-    process_code = "samples"
     process_label = _("Sample production")
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)
+    start_labels = {"new_round": _("Created as a new round")}
     initial_due = WorkingDays(1)  # the order clerk issues the work order within a day
     sign_off_steps = {
         State.REJECTED: SignOffStep(
@@ -408,7 +408,6 @@ class Board(WorkflowModel):
 
     reference_prefix = "PB"
     subject_related = ("customer",)
-    process_code = "boards"
     process_label = _("PS / PPS boards")
     final_states = frozenset({State.SIGNED, State.CANCELLED})
     owner_field = "salesperson"

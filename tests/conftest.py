@@ -75,11 +75,11 @@ def queued_tasks(
     if "live_broker" in request.fixturenames or _is_e2e(request):
         return queued
 
-    def record(task: Any, *args: Any) -> bool:
-        queued.append((task.name, args))
+    def record(task: str, *args: Any) -> bool:
+        queued.append((task, args))
         return True
 
-    monkeypatch.setattr("workflows.tasks.enqueue", record)
+    monkeypatch.setattr("workflows.outbox.enqueue", record)
     return queued
 
 

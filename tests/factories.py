@@ -27,12 +27,8 @@ from proposals.models import ComparableProject, Proposal, ProposalReport
 from samples.models import Board, SampleOrder
 from workflows.declarations import OwnerOnly, step_of
 from workflows.models import WorkflowModel
-from workflows.services import (
-    current_sign_offs,
-    record_start,
-    signoff_record,
-    transition_perform,
-)
+from workflows.selectors import current_sign_offs
+from workflows.services import record_start, signoff_record, transition_perform
 
 
 def in_days(days: int) -> dt.date:

@@ -22,8 +22,8 @@ from django_fsm_log.models import StateLog
 from factories import post_data, step_data
 
 from workflows.declarations import form_class_of, step_of
+from workflows.forms import transition_form
 from workflows.roles import ROLES
-from workflows.services import transition_form
 
 ROLE_CODES = [r.code for r in ROLES]
 STALE = "This record was changed by someone else while you were looking at it"

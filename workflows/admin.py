@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .forms import transition_form
 from .models import (
     Attachment,
     CalendarDay,
@@ -27,15 +28,8 @@ from .models import (
     ScheduleRun,
     SignOff,
 )
-from .services import (
-    FormInvalid,
-    StaleRecord,
-    StepNotAvailable,
-    available_actions,
-    seen_seq_from,
-    transition_form,
-    transition_perform,
-)
+from .rights import available_actions
+from .services import FormInvalid, StaleRecord, StepNotAvailable, seen_seq_from, transition_perform
 
 
 class WorkflowAdminMixin:

@@ -23,7 +23,10 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflow engine")
 
     def ready(self) -> None:
-        from .registry import bind_permissions
+        from .registry import app_modules, bind_permissions
 
         bind_permissions()
+        # Every app's Celery tasks are registered at start-up, so that the
+        # outbox finds a task by its name in any process (web, worker, shell).
+        list(app_modules("tasks"))
         post_migrate.connect(_sync_after_migrate, sender=self, dispatch_uid="workflows_sync_roles")

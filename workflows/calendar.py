@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ END_OF_DAY = dt.time(23, 59, 59)
 
 
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
-    from .models import CalendarDay
-
-    return dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "working"))
+    # Looked up in the app registry: the calendar is a declaration, below the models.
+    days = apps.get_model("workflows", "CalendarDay")
+    return dict(days.objects.filter(date__range=(start, end)).values_list("date", "working"))
 
 
 def is_working_day(day: dt.date, exceptions: dict[dt.date, bool] | None = None) -> bool:

@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .access import can_view_process
 from .registry import process_models
+from .rights import can_view_process
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

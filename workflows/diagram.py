@@ -5,12 +5,23 @@ transitions are solid curves between neighbouring columns; transitions back to t
 an earlier column are dashed arcs routed in lanes above or below all boxes.
 """
 
+from __future__ import annotations
+
 import hashlib
 import math
+import re
 import unicodedata
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from .declarations import step_of
+
+if TYPE_CHECKING:
+    from .models import WorkflowModel
 
 FONT, LABEL_FONT = 13, 11
 BOX_H, PAD_X, MIN_W = 36, 14, 72
@@ -236,7 +247,7 @@ def render_state_diagram(
         lo, hi = b.x + 12, b.x + b.w - (44 if flank == "above" and c in looped else 12)
         if flank in ("left", "right"):
             lo, hi = b.y + 6, b.y + BOX_H - 6
-        for i, (_, j, role) in enumerate(sorted(items)):
+        for i, (_flank_y, j, role) in enumerate(sorted(items)):
             port[(j, role)] = lo + (hi - lo) * (i + 1) / (len(items) + 1)
 
     taken = [(b.x - 2, b.y - 2, b.x + b.w + 2, b.y + BOX_H + 2) for b in boxes.values()]
@@ -305,3 +316,38 @@ def render_state_diagram(
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{EDGE_INK}"/></marker>'
         f"</defs>{''.join(parts)}</svg>"
     )
+
+
+def process_diagram(model: type[WorkflowModel], current: str | None = None) -> str:
+    """The process diagram; a step possible from many states (cancelling) is
+    named under it instead of drawn as an arrow from each of them."""
+    states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
+    sources: dict[str, list[Any]] = {}
+    for t in model.workflow_transitions():
+        if t.source != "*" and t.target is not None:
+            sources.setdefault(t.name, []).append(t)
+    edges, notes = [], []
+    for transitions in sources.values():
+        label = str(step_of(transitions[0]).label)
+        if len(transitions) > 3:
+            target = model.state_label(transitions[0].target)
+            notes.append(
+                _("“%(step)s” (→ %(target)s) is possible from %(count)s states.")
+                % {"step": label, "target": target, "count": len(transitions)}
+            )
+            continue
+        edges.extend(Edge(str(t.source), str(t.target), label) for t in transitions)
+    svg = render_state_diagram(
+        states,
+        edges,
+        current=current,
+        final_states={str(s) for s in model.final_states},
+        title=_("State diagram: %(process)s") % {"process": model.process_label},
+    )
+    # Drawn at its natural size (the wrapper scrolls sideways) so that the
+    # labels of a long process stay readable on a narrow column.
+    match = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg)
+    if match:
+        svg = svg.replace('width="100%"', f'width="{float(match[1]) * 0.8:.0f}"', 1)
+    caption = "".join(f'<p class="small text-muted mb-0">{escape(n)}</p>' for n in notes)
+    return f'<div class="diagram-wrap">{svg}</div>{caption}'

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import NotificationSettings, SignOff
+from .declarations import Step, form_class_of
+from .models import NotificationSettings, SignOff, WorkflowModel
+from .uploads import UploadValidator
 
 
 class DateInput(forms.DateInput):
@@ -84,8 +86,6 @@ class AttachmentForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .uploads import UploadValidator
-
         super().__init__(*args, **kwargs)
         self.fields["file"].validators.append(UploadValidator())
 
@@ -108,3 +108,33 @@ class NotificationSettingsForm(forms.ModelForm):
             ("", _("The site's language (%(language)s)") % {"language": site}),
             *settings.LANGUAGES,
         ]
+
+
+def transition_form(
+    step: Step,
+    record: WorkflowModel | None,
+    data: Any = None,
+    files: Any = None,
+    prefix: str | None = None,
+) -> forms.BaseForm:
+    """The step's own form plus the engine's comment and attachment fields."""
+    form_class = form_class_of(step) or forms.Form
+    kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": prefix}
+    if issubclass(form_class, forms.ModelForm):
+        kwargs["instance"] = record
+    form = form_class(**kwargs)
+    if step.comment != "hidden":
+        form.fields["comment"] = forms.CharField(
+            label=_("Comment"),
+            required=step.comment == "required",
+            max_length=4000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+    if step.attachments:
+        form.fields["attachment"] = forms.FileField(
+            label=_("Attachment"),
+            required=False,
+            validators=[UploadValidator()],
+            max_length=255,
+        )
+    return form

@@ -11,6 +11,7 @@ rolls its work back with the entry, so it is done again in full, once.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import current_app
 from django.db import transaction
@@ -22,12 +23,26 @@ from .models import Outbox
 logger = logging.getLogger(__name__)
 
 
+# The Celery task (workflows.tasks) that does one entry; tasks are found by
+# name in the Celery app's registry, so that this layer imports none of them.
+DELIVER_OUTBOX = "workflows.tasks.deliver_outbox"
+
+
+def enqueue(task: str, *args: Any) -> bool:
+    """Queue the task named ``task``; a broker that is down is logged, never
+    raised into a request."""
+    try:
+        current_app.tasks[task].apply_async(args=args, retry=False)
+    except Exception:  # the broker's errors are many and transport-specific
+        logger.exception("could not queue %s%r", task, args)
+        return False
+    return True
+
+
 def outbox_add(task: str, *args: int | str) -> Outbox:
     """Record work for ``task`` in the caller's transaction; queue it on commit."""
-    from .tasks import deliver_outbox, enqueue
-
     entry = Outbox.objects.create(task=task, args=list(args))
-    transaction.on_commit(lambda: enqueue(deliver_outbox, entry.pk))
+    transaction.on_commit(lambda: enqueue(DELIVER_OUTBOX, entry.pk))
     return entry
 
 

@@ -84,7 +84,7 @@ def sync_roles(verbosity: int = 0) -> None:
                 defaults={"name": f"Take step: {step.label!s}"[:255]},
             )
             wanted[(perm.pk, perm.codename)].update(step.roles)
-        creators = getattr(model, "creator_roles", ())
+        creators = model.creator_roles
         viewers = {r.code for r in ROLES if r.manager}
         for codename, roles in (
             (f"add_{opts.model_name}", set(creators)),

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from .models import ScheduleRun
 from .registry import app_modules
@@ -119,8 +120,6 @@ def schedule_named(name: str) -> Schedule | None:
 
 def _interval(every: dt.timedelta) -> dict[str, Any]:
     """An interval in the largest whole unit, as the admin shows it (5 minutes)."""
-    from django_celery_beat.models import IntervalSchedule
-
     seconds = int(every.total_seconds())
     for unit, period in (
         (86400, IntervalSchedule.DAYS),
@@ -134,8 +133,6 @@ def _interval(every: dt.timedelta) -> dict[str, Any]:
 
 def schedules_sync() -> int:
     """Add the declared schedules missing from beat's table; how many were added."""
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
     existing = set(PeriodicTask.objects.values_list("name", flat=True))
     added = 0
     for schedule in all_schedules():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -19,11 +18,13 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from django_fsm_log.helpers import FSMLogDescriptor
 from django_fsm_log.models import StateLog
 
-from .declarations import SignOffStep, Step, compute_due, form_class_of, step_of
-from .escalation import escalations_resolve
-from .models import Attachment, SignOff, WorkflowModel
+from .declarations import SignOffStep, compute_due, step_of
+from .forms import transition_form
+from .models import Attachment, Escalation, SignOff, WorkflowModel
+from .outbox import outbox_add
+from .rights import rule_allows, transition_from, unmet_message, user_roles
 from .roles import role_label
-from .uploads import UploadValidator, detect_content_type
+from .uploads import detect_content_type
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -60,100 +61,6 @@ STALE_MESSAGE = _(
 )
 
 
-# Reading what a user may do
-
-
-def user_roles(user: AbstractBaseUser) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_workflow_roles", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._workflow_roles = cached
-    return cached
-
-
-def transition_from(record: WorkflowModel, name: str) -> Transition | None:
-    for t in record.current_transitions():
-        if t.name == name:
-            return t
-    return None
-
-
-def rule_allows(step: Step, record: WorkflowModel, user: AbstractBaseUser) -> bool:
-    return step.rule is None or step.rule.allows(record, user)
-
-
-def may_take(record: WorkflowModel, transition: Transition, user: AbstractBaseUser) -> bool:
-    """The role's permission and the record's own rule; not the state."""
-    return transition.has_perm(record, user) and rule_allows(step_of(transition), record, user)
-
-
-@dataclass(frozen=True)
-class Action:
-    transition: Transition
-    step: Step
-    enabled: bool
-    reason: str | Promise = ""
-
-    @property
-    def name(self) -> str:
-        return self.transition.name
-
-
-def available_actions(record: WorkflowModel, user: AbstractBaseUser) -> list[Action]:
-    """Transitions from the current state this user may take, in declaration order.
-
-    A transition whose conditions are not met yet (a sign-off missing) is
-    listed disabled with the reason, so the user sees what is waiting.
-    """
-    actions = []
-    for transition in record.current_transitions():
-        if not may_take(record, transition, user):
-            continue
-        met = all(cond(record) for cond in transition.conditions)
-        reason = ""
-        if not met:
-            reason = " ".join(
-                str(getattr(c, "message", _("Not possible yet."))) for c in transition.conditions
-            )
-        actions.append(Action(transition, step_of(transition), met, reason))
-    return actions
-
-
-# Forms
-
-
-def transition_form(
-    step: Step,
-    record: WorkflowModel,
-    data: Any = None,
-    files: Any = None,
-    prefix: str | None = None,
-) -> forms.BaseForm:
-    """The step's own form plus the engine's comment and attachment fields."""
-    form_class = form_class_of(step) or forms.Form
-    kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": prefix}
-    if issubclass(form_class, forms.ModelForm):
-        kwargs["instance"] = record
-    form = form_class(**kwargs)
-    if step.comment != "hidden":
-        form.fields["comment"] = forms.CharField(
-            label=_("Comment"),
-            required=step.comment == "required",
-            max_length=4000,
-            widget=forms.Textarea(attrs={"rows": 3}),
-        )
-    if step.attachments:
-        form.fields["attachment"] = forms.FileField(
-            label=_("Attachment"),
-            required=False,
-            validators=[UploadValidator()],
-            max_length=255,
-        )
-    return form
-
-
 # Writes
 
 
@@ -187,14 +94,27 @@ def _enter_step(record: WorkflowModel, due_rule: Any) -> None:
     record.step_due_at = due
 
 
+# The Celery task (workflows.tasks) that tells those concerned of a step entered.
+NOTIFY_STEP = "workflows.tasks.notify_step"
+
+
 def _queue_notifications(record: WorkflowModel) -> None:
     """Tell those concerned of the step the record entered, through the outbox:
     written with the change, so it is sent even if the broker is away now."""
-    from .outbox import outbox_add
-    from .tasks import notify_step
-
     ct_id = ContentType.objects.get_for_model(record).pk
-    outbox_add(notify_step.name, ct_id, record.pk, record.step_seq)
+    outbox_add(NOTIFY_STEP, ct_id, record.pk, record.step_seq)
+
+
+def escalations_resolve(record: WorkflowModel, role: str | None = None) -> int:
+    """Close the record's open escalations (of one role, when it signed)."""
+    qs = Escalation.objects.filter(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        resolved_at__isnull=True,
+    )
+    if role is not None:
+        qs = qs.filter(role=role)
+    return qs.update(resolved_at=timezone.now())
 
 
 def seen_seq_from(value: Any) -> int | None:
@@ -275,9 +195,7 @@ def transition_perform(
                 raise PermissionDenied(step.rule.message)
             unmet = [c for c in transition.conditions if not c(locked)]
             if unmet:
-                raise StepNotAvailable(
-                    " ".join(str(getattr(c, "message", _("Not possible yet."))) for c in unmet)
-                )
+                raise StepNotAvailable(unmet_message(unmet))
             form = transition_form(step, locked, data, files, prefix=prefix)
             if not form.is_valid():
                 raise FormInvalid(form)
@@ -416,24 +334,3 @@ def signoff_record(
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
     return sign_off
-
-
-def waiting_for(record: WorkflowModel) -> list[str | Promise]:
-    """The departments expected to move the record on from its current state:
-    those who have still to sign, else those who take its next steps."""
-    if record.is_final:
-        return []
-    spec = record.current_sign_off_step()
-    if spec:
-        signed = {s.role for s in current_sign_offs(record)}
-        pending = [r for r in spec.roles if r not in signed]
-        if pending:
-            return [role_label(r) for r in pending]
-    roles: list[str] = []
-    for t in record.expected_transitions():
-        roles.extend(r for r in step_of(t).roles if r not in roles)
-    return [role_label(r) for r in roles]
-
-
-def current_sign_offs(record: WorkflowModel) -> list[SignOff]:
-    return [s for s in record.sign_offs.all() if s.step_seq == record.step_seq]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import notification_views, views
+from . import views
+from .views import notifications as notification_views
 
 app_name = "workflows"
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from samples.models import SampleOrder
 from workflows.models import EscalationRule, Notification, NotificationSettings
-from workflows.reminders import reminders_scan
+from workflows.notify.scan import reminders_scan
 from workflows.services import record_start, transition_perform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -45,10 +45,10 @@ from workflow_checks import (
 )
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
-from workflows.access import inbox
 from workflows.calendar import WorkingDays, add_working_days
 from workflows.declarations import step_of
 from workflows.models import SignOff
+from workflows.selectors import inbox
 from workflows.services import (
     StepNotAvailable,
     signoff_record,

@@ -20,8 +20,8 @@ from factories import UserFactory, is_owner_only, proposal_ready, transition_cas
 from workflow_checks import ROLE_CODES, check_step_by_role, check_step_forbidden
 
 from proposals.models import Proposal, ProposalReport
-from workflows.access import inbox
 from workflows.declarations import step_of
+from workflows.selectors import inbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

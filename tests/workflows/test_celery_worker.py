@@ -25,8 +25,9 @@ from factories import SampleOrderFactory, UserFactory, step_data
 
 from config.celery import app
 from workflows.models import Notification, Outbox
+from workflows.selectors import step_recipients
 from workflows.services import transition_perform
-from workflows.tasks import deliver_outbox, notify_step, step_recipients
+from workflows.tasks import deliver_outbox, notify_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,9 +19,10 @@ from factories import SampleOrderFactory, UserFactory
 from workflow_checks import together
 
 from samples.models import SampleOrder
-from workflows.delivery import digest_content, digests_retry, digests_send, emails_send
-from workflows.escalation import escalation_rules, escalation_send, escalations_due
 from workflows.models import Digest, EscalationRule, Notification, NotificationSettings
+from workflows.notify.email import digests_retry, digests_send, emails_send
+from workflows.notify.scan import escalation_send
+from workflows.selectors import digest_content, escalation_rules, escalations_due
 from workflows.tasks import notify_step
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))  # a Thursday morning

@@ -19,12 +19,13 @@ from factories import BoardFactory, SampleOrderFactory, UserFactory, step_data
 
 from samples.models import SampleOrder
 from workflows.declarations import step_of
-from workflows.delivery import emails_send
 from workflows.models import DefaultGrant, Notification, Outbox, ReferenceCounter
+from workflows.notify.email import emails_send
 from workflows.registry import process_models, sync_roles, transition_codename
 from workflows.roles import ROLES
+from workflows.selectors import step_recipients
 from workflows.services import transition_perform
-from workflows.tasks import notify_step, step_recipients
+from workflows.tasks import notify_step
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

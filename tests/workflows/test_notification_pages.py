@@ -19,7 +19,7 @@ from workflows.models import (
     Notification,
     NotificationSettings,
 )
-from workflows.reminders import reminders_scan
+from workflows.notify.scan import reminders_scan
 from workflows.services import attachment_add
 from workflows.tasks import notify_step
 

@@ -14,8 +14,9 @@ from workflow_checks import together
 from samples.models import SampleOrder
 from workflows.models import Notification, Outbox, ReferenceCounter
 from workflows.outbox import outbox_add, outbox_run, outbox_sweep
+from workflows.selectors import step_recipients
 from workflows.services import transition_perform
-from workflows.tasks import deliver, step_recipients
+from workflows.tasks import deliver
 
 YEAR = 2099  # counters of the tasks below, out of the way of real references
 
@@ -106,7 +107,7 @@ def test_the_sweep_does_the_entries_the_broker_never_got(clerk, monkeypatch):
     def broker_away(task, *args):
         return False
 
-    monkeypatch.setattr("workflows.tasks.enqueue", broker_away)
+    monkeypatch.setattr("workflows.outbox.enqueue", broker_away)
     records = [issue_work_order(SampleOrderFactory(), clerk) for _ in range(3)]
     waiting = Outbox.objects.filter(done_at__isnull=True)
     assert waiting.count() == 6  # each record's start and its work order

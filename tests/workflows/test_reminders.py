@@ -14,7 +14,7 @@ from workflow_checks import together
 
 from samples.models import SampleOrder
 from workflows.models import EscalationRule, Notification, Reminder
-from workflows.reminders import reminder_due, reminders_scan
+from workflows.notify.scan import reminder_due, reminders_scan
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))
 HOUR = dt.timedelta(hours=1)

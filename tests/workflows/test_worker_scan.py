@@ -47,9 +47,10 @@ from workflow_checks import step_url
 
 from config.celery import app
 from samples.models import SampleOrder
-from workflows.delivery import message_id
 from workflows.models import Escalation, EscalationRule, Notification, Outbox, Reminder
-from workflows.tasks import deliver, notify_step, scan_deadlines, step_recipients
+from workflows.notify.email import message_id
+from workflows.selectors import step_recipients
+from workflows.tasks import deliver, notify_step, scan_deadlines
 
 pytestmark = [
     pytest.mark.postgres,

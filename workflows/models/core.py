@@ -82,7 +82,11 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     remind_before: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     remind_every: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     process_label: ClassVar[str | Promise] = ""
-    process_code: ClassVar[str] = ""
+    # Roles granted the right to open a record (``add_<model>``) on migrate.
+    creator_roles: ClassVar[tuple[str, ...]] = ()
+    # How the timeline names an audit entry that opens a record rather than
+    # moves it (``record_start(name=...)``), besides the engine's "create".
+    start_labels: ClassVar[dict[str, str | Promise]] = {}
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -161,6 +165,12 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     @classmethod
     def state_label(cls, state: str | None) -> str | Promise:
         return dict(cls.state_field().flatchoices).get(state, state or "")
+
+    @classmethod
+    def start_label(cls, name: str) -> str | Promise:
+        """The timeline's name for an audit entry that opened the record."""
+        labels = {"create": _("Created"), **cls.start_labels}
+        return labels.get(name, name)
 
     @classmethod
     def transition_named(cls, name: str) -> list[Transition]:

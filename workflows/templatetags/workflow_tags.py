@@ -8,8 +8,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from workflows.rights import user_roles
 from workflows.roles import role_label
-from workflows.services import user_roles
 
 register = template.Library()
 

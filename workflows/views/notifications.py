@@ -11,9 +11,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .delivery import mark_read
-from .forms import NotificationSettingsForm
-from .models import NotificationSettings
+from ..forms import NotificationSettingsForm
+from ..models import NotificationSettings
+from ..notify.messages import mark_read
 
 
 def notifications_view(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
@@ -24,10 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .access import actionable
-from .escalation import escalated_to
-from .models import Digest, Escalation, Notification, NotificationSettings, WorkflowModel
-from .registry import process_models
+from ..models import Digest, Notification, NotificationSettings
+from ..selectors import DigestContent, digest_content
 
 logger = logging.getLogger(__name__)
 
@@ -92,46 +89,6 @@ def _email_one(pk: int) -> bool:
         note.email_pending = False
         note.save(update_fields=["email_pending", "emailed_at"])
         return note.emailed_at is not None
-
-
-@dataclass
-class DigestSection:
-    model: type[WorkflowModel]
-    overdue: list[Any] = field(default_factory=list)
-    due: list[Any] = field(default_factory=list)
-
-    @property
-    def label(self) -> Any:
-        return self.model.process_name()
-
-
-@dataclass
-class DigestContent:
-    sections: list[DigestSection]
-    escalations: list[Escalation]
-
-    @property
-    def count(self) -> int:
-        records = sum(len(s.overdue) + len(s.due) for s in self.sections)
-        return records + len(self.escalations)
-
-
-def digest_content(user: Any, now: dt.datetime) -> DigestContent:
-    """What is overdue or falls due by the end of today for ``user``: the steps
-    they can take, and the steps escalated to them."""
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
-    sections = []
-    for model in process_models():
-        qs = actionable(model, user)
-        if qs is None:
-            continue
-        rows = list(qs.filter(step_due_at__lte=end_of_day).order_by("step_due_at", "pk"))
-        if rows:
-            section = DigestSection(model)
-            for record in rows:
-                (section.overdue if record.step_due_at < now else section.due).append(record)
-            sections.append(section)
-    return DigestContent(sections, escalated_to(user))
 
 
 def digests_send(now: dt.datetime | None = None) -> int:
@@ -203,11 +160,3 @@ def _digest_send(user: Any, day: dt.date, now: dt.datetime, content: DigestConte
             return False
         Digest.objects.filter(pk=digest.pk).update(sent_at=now, items=content.count)
         return True
-
-
-def mark_read(user: Any, ids: list[int] | None = None) -> int:
-    """Mark the user's unread notifications (or those of ``ids``) read."""
-    qs = user.notifications.filter(read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())

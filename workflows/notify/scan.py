@@ -21,9 +21,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .escalation import escalation_rules, escalation_send, escalations_due
-from .models import Escalation, Reminder, SignOff, WorkflowModel
-from .registry import process_models
+from ..models import Escalation, EscalationRule, Reminder, SignOff, WorkflowModel
+from ..registry import process_models
+from ..selectors import escalation_rules, escalations_due, step_recipients
+from .messages import tell
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ def reminder_due(record: WorkflowModel, now: dt.datetime) -> tuple[str, int] | N
 def reminder_send(record: WorkflowModel, kind: str, repeat: int, cache: Any = None) -> bool:
     """Record the reminder and tell those who can act, in one transaction:
     False if it was sent before."""
-    from .tasks import step_recipients, tell
-
     ct = ContentType.objects.get_for_model(record)
     try:
         with transaction.atomic():
@@ -63,6 +62,34 @@ def reminder_send(record: WorkflowModel, kind: str, repeat: int, cache: Any = No
             key = f"reminder:{reminder.pk}"
             users = step_recipients(record, cache=cache)
             tell(users, key, record, "emails/reminder.txt", {"reminder": reminder}, new_key=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def escalation_send(record: WorkflowModel, rule: EscalationRule, now: dt.datetime) -> bool:
+    """Escalate the step to the rule's manager and tell them, in one
+    transaction; False if it was escalated before (the unique key decides
+    when two scans meet)."""
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=record.pk,
+                step_seq=record.step_seq,
+                role=rule.role,
+                manager=rule.manager,
+                due_at=record.step_due_at,
+                escalated_at=now,
+            )
+            tell(
+                [rule.manager],
+                f"escalation:{escalation.pk}",
+                record,
+                "emails/escalation.txt",
+                {"escalation": escalation},
+                new_key=True,
+            )
     except IntegrityError:
         return False
     return True

@@ -1,9 +1,7 @@
-"""Generic views every process gets: record page with actions, list, create, inbox."""
+"""The record page with its actions, the list and the creation form of every process."""
 
 from __future__ import annotations
 
-import re
-from html import escape
 from typing import Any
 
 from django import forms
@@ -11,36 +9,33 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
-from django_fsm_log.models import StateLog
 
-from .access import by_deadline, can_create, can_view_process, can_view_record, inbox
-from .declarations import step_of
-from .diagram import Edge, render_state_diagram
-from .escalation import escalated_to, record_escalations
-from .forms import AttachmentForm, SignOffForm
-from .models import Attachment, Escalation, WorkflowModel
-from .registry import process_model
-from .roles import role_label
-from .services import (
+from ..diagram import process_diagram
+from ..forms import AttachmentForm, SignOffForm, transition_form
+from ..models import WorkflowModel
+from ..rights import available_actions, can_create, can_view_process, can_view_record, user_roles
+from ..roles import role_label
+from ..selectors import (
+    by_deadline,
+    current_sign_offs,
+    record_escalations,
+    timeline,
+    waiting_for,
+)
+from ..services import (
     FormInvalid,
     StaleRecord,
     StepNotAvailable,
     attachment_add,
-    available_actions,
-    current_sign_offs,
     record_create,
     seen_seq_from,
     signoff_record,
-    transition_form,
     transition_perform,
-    user_roles,
-    waiting_for,
 )
 
 
@@ -55,92 +50,6 @@ def _with_prefix(values: Any, prefix: str) -> Any:
         if not key.startswith(f"{prefix}-") and f"{prefix}-{key}" not in values:
             prefixed.setlist(f"{prefix}-{key}", values.getlist(key))
     return prefixed
-
-
-def diagram_svg(model: type[WorkflowModel], current: str | None = None) -> str:
-    """The process diagram; a step possible from many states (cancelling) is
-    named under it instead of drawn as an arrow from each of them."""
-    states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
-    sources: dict[str, list[Any]] = {}
-    for t in model.workflow_transitions():
-        if t.source != "*" and t.target is not None:
-            sources.setdefault(t.name, []).append(t)
-    edges, notes = [], []
-    for transitions in sources.values():
-        label = str(step_of(transitions[0]).label)
-        if len(transitions) > 3:
-            target = model.state_label(transitions[0].target)
-            notes.append(
-                _("“%(step)s” (→ %(target)s) is possible from %(count)s states.")
-                % {"step": label, "target": target, "count": len(transitions)}
-            )
-            continue
-        edges.extend(Edge(str(t.source), str(t.target), label) for t in transitions)
-    svg = render_state_diagram(
-        states,
-        edges,
-        current=current,
-        final_states={str(s) for s in model.final_states},
-        title=_("State diagram: %(process)s") % {"process": model.process_label},
-    )
-    # Drawn at its natural size (the wrapper scrolls sideways) so that the
-    # labels of a long process stay readable on a narrow column.
-    match = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg)
-    if match:
-        svg = svg.replace('width="100%"', f'width="{float(match[1]) * 0.8:.0f}"', 1)
-    caption = "".join(f'<p class="small text-muted mb-0">{escape(n)}</p>' for n in notes)
-    return f'<div class="diagram-wrap">{svg}</div>{caption}'
-
-
-# Audit entries that open a record rather than move it.
-START_LABELS = {
-    "create": gettext_lazy("Created"),
-    "new_round": gettext_lazy("Created as a new round"),
-}
-
-
-def timeline(record: WorkflowModel, escalations: list[Escalation]) -> list[dict[str, Any]]:
-    """The audit trail with sign-offs, attachments and escalations, oldest first."""
-    model = type(record)
-    entries: list[dict[str, Any]] = []
-    for log in StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk"):
-        if model.transition_named(log.transition):
-            label = model.step_of(log.transition).label
-        else:
-            label = START_LABELS.get(log.transition, log.transition)
-        entries.append(
-            {
-                "kind": "step",
-                "at": log.timestamp,
-                "user": log.by,
-                "label": label,
-                "source": model.state_label(log.source_state) if log.source_state else "",
-                "target": model.state_label(log.state),
-                "comment": log.description or "",
-            }
-        )
-    for s in record.sign_offs.select_related("user"):
-        spec = model.sign_off_steps.get(s.state)
-        decisions = dict(spec.decisions) if spec else {}
-        entries.append(
-            {
-                "kind": "signoff",
-                "at": s.signed_at,
-                "user": s.user,
-                "label": role_label(s.role),
-                "decision": s.decision,
-                "decision_label": decisions.get(s.decision) or s.get_decision_display(),
-                "comment": s.comment,
-            }
-        )
-    for a in record.attachments.select_related("uploaded_by"):
-        entries.append(
-            {"kind": "attachment", "at": a.uploaded_at, "user": a.uploaded_by, "attachment": a}
-        )
-    for e in escalations:
-        entries.append({"kind": "escalation", "at": e.escalated_at, "user": None, "escalation": e})
-    entries.sort(key=lambda e: e["at"])
-    return entries
 
 
 class WorkflowDetailView(View):
@@ -220,7 +129,7 @@ class WorkflowDetailView(View):
             "signoff": signoff,
             "timeline": timeline(record, escalations),
             "waiting_for": waiting_for(record),
-            "diagram": diagram_svg(type(record), record.state),
+            "diagram": process_diagram(type(record), record.state),
             "escalations": [e for e in escalations if e.is_open_on(record)],
             "takes_part": can_view_process(user, type(record)),
             "attachment_form": attachment_form or AttachmentForm(),
@@ -379,7 +288,7 @@ class WorkflowListView(View):
                 "q": term,
                 "query": query.urlencode(),
                 "can_create": can_create(request.user, self.model),
-                "diagram": diagram_svg(self.model),
+                "diagram": process_diagram(self.model),
                 "now": timezone.now(),
             },
         )
@@ -417,61 +326,3 @@ class WorkflowCreateView(View):
         record = record_create(form=form, user=request.user)
         messages.success(request, _("%(ref)s created.") % {"ref": record.reference})
         return redirect(record)
-
-
-def inbox_view(request: HttpRequest) -> HttpResponse:
-    sections = inbox(request.user)
-    chosen = request.GET.get("process", "")
-    shown = [s for s in sections if not chosen or s.key == chosen]
-    rows = sorted(
-        ((s, r) for s in shown for r in s.records),
-        key=lambda sr: (sr[1].step_due_at is None, sr[1].step_due_at or sr[1].created_at),
-    )
-    return render(
-        request,
-        "workflows/inbox.html",
-        {
-            "sections": sections,
-            "rows": rows,
-            "chosen": chosen,
-            "now": timezone.now(),
-            "escalations": [e for e in escalated_to(request.user) if e.record is not None],
-        },
-    )
-
-
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
-    model = process_model(attachment.content_type.app_label, attachment.content_type.model)
-    if model is None or not can_view_record(request.user, model, attachment.object_id):
-        raise PermissionDenied(_("You have no role in this process."))
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    return FileResponse(
-        handle,
-        as_attachment=not attachment.mime_type.startswith(("image/", "application/pdf")),
-        filename=attachment.original_name,
-        content_type=attachment.mime_type,
-    )
-
-
-def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpResponse:
-    model = process_model(app_label, model_name)
-    if model is None:
-        raise Http404
-    return HttpResponse(diagram_svg(model), content_type="image/svg+xml")
-
-
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception) if exception and str(exception) else _("You may not do this.")
-    return render(request, "403.html", {"message": message}, status=403)
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)

@@ -1,19 +1,38 @@
-"""Who may see what, and what waits for whom: reads shared by views and admin."""
+"""What a user may do: see a process or a record, create one, take a step.
+
+Reads only. Everything that decides a right for the pages, the admin, the
+service and the inbox is here, so that each of them applies the same rule.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from .declarations import step_of
+from .declarations import Step, step_of
 from .models import Escalation, SignOff, WorkflowModel
-from .registry import process_models, transition_codename
-from .services import user_roles
+from .registry import transition_codename
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
+
+
+def user_roles(user: AbstractBaseUser) -> set[str]:
+    """The role codes (groups) the user holds, read once per request's user."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_workflow_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._workflow_roles = cached
+    return cached
 
 
 def _perms(user: AbstractBaseUser) -> set[str]:
@@ -57,6 +76,56 @@ def can_create(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:
     return user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
 
 
+def transition_from(record: WorkflowModel, name: str) -> Transition | None:
+    """The transition ``name`` as declared from the record's current state."""
+    for t in record.current_transitions():
+        if t.name == name:
+            return t
+    return None
+
+
+def rule_allows(step: Step, record: WorkflowModel, user: AbstractBaseUser) -> bool:
+    return step.rule is None or step.rule.allows(record, user)
+
+
+def may_take(record: WorkflowModel, transition: Transition, user: AbstractBaseUser) -> bool:
+    """The role's permission and the record's own rule; not the state."""
+    return transition.has_perm(record, user) and rule_allows(step_of(transition), record, user)
+
+
+def unmet_message(conditions: list) -> str:
+    """What the unmet conditions of a step say, in a line."""
+    return " ".join(str(getattr(c, "message", _("Not possible yet."))) for c in conditions)
+
+
+@dataclass(frozen=True)
+class Action:
+    transition: Transition
+    step: Step
+    enabled: bool
+    reason: str | Promise = ""
+
+    @property
+    def name(self) -> str:
+        return self.transition.name
+
+
+def available_actions(record: WorkflowModel, user: AbstractBaseUser) -> list[Action]:
+    """Transitions from the current state this user may take, in declaration order.
+
+    A transition whose conditions are not met yet (a sign-off missing) is
+    listed disabled with the reason, so the user sees what is waiting.
+    """
+    actions = []
+    for transition in record.current_transitions():
+        if not may_take(record, transition, user):
+            continue
+        met = all(cond(record) for cond in transition.conditions)
+        reason = "" if met else unmet_message(transition.conditions)
+        actions.append(Action(transition, step_of(transition), met, reason))
+    return actions
+
+
 def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet | None:
     """Records of ``model`` whose current step this user can act on, or None."""
     perms = _perms(user)
@@ -91,40 +160,3 @@ def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet |
     if not any_clause:
         return None
     return model.objects.filter(q).exclude(state__in=model.final_states)
-
-
-def by_deadline(qs: QuerySet) -> QuerySet:
-    return qs.order_by(F("step_due_at").asc(nulls_last=True), "created_at")
-
-
-@dataclass
-class InboxSection:
-    model: type[WorkflowModel]
-    count: int
-    records: list[Any]
-
-    @property
-    def key(self) -> str:
-        return self.model._meta.label_lower
-
-    @property
-    def label(self) -> Any:
-        return self.model.process_name()
-
-
-def inbox(user: AbstractBaseUser, limit: int = 50) -> list[InboxSection]:
-    """Per process: how many records wait for the user, and the most urgent of them."""
-    sections = []
-    for model in process_models():
-        qs = actionable(model, user)
-        if qs is None:
-            continue
-        related = [
-            f.name
-            for f in model._meta.concrete_fields
-            if f.is_relation and f.name in ("customer", "salesperson")
-        ]
-        records = list(by_deadline(qs.select_related(*related))[:limit])
-        count = len(records) if len(records) < limit else qs.count()
-        sections.append(InboxSection(model, count, records))
-    return sections

@@ -1,0 +1,37 @@
+"""Files a record page links to: its attachments and its process's diagram."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from ..diagram import process_diagram
+from ..models import Attachment
+from ..registry import process_model
+from ..rights import can_view_record
+
+
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    model = process_model(attachment.content_type.app_label, attachment.content_type.model)
+    if model is None or not can_view_record(request.user, model, attachment.object_id):
+        raise PermissionDenied(_("You have no role in this process."))
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    return FileResponse(
+        handle,
+        as_attachment=not attachment.mime_type.startswith(("image/", "application/pdf")),
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+
+
+def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpResponse:
+    model = process_model(app_label, model_name)
+    if model is None:
+        raise Http404
+    return HttpResponse(process_diagram(model), content_type="image/svg+xml")
