@@ -23,6 +23,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflow engine")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the declaration checks)
         from .registry import app_modules, bind_permissions
 
         bind_permissions()
