@@ -27,6 +27,7 @@ from .forms import AttachmentForm, SignOffForm
 from .models import Attachment, Escalation, WorkflowModel
 from .registry import process_model
 from .roles import role_label
+from .security import attachment_inline
 from .services import (
     FormInvalid,
     StaleRecord,
@@ -451,7 +452,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("The file is missing from storage.")) from None
     return FileResponse(
         handle,
-        as_attachment=not attachment.mime_type.startswith(("image/", "application/pdf")),
+        as_attachment=not attachment_inline(attachment.mime_type),
         filename=attachment.original_name,
         content_type=attachment.mime_type,
     )
