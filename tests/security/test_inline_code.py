@@ -1,4 +1,4 @@
-"""No template has inline script, event-handler attributes or inline styles: the
+"""No template (nor static page) has inline script, event-handler attributes or inline styles: the
 Content-Security-Policy (script-src and style-src 'self') would block them."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ JAVASCRIPT_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", 
 
 
 def template_files() -> list[Path]:
-    folders = [ROOT / "templates", *ROOT.glob("*/templates")]
+    # The templates, and the static pages nginx shows (413, 429, 502).
+    folders = [ROOT / "templates", *ROOT.glob("*/templates"), ROOT / "static" / "errors"]
     files = [f for folder in folders for f in folder.rglob("*") if f.suffix in {".html", ".svg"}]
     return sorted(f for f in files if ".venv" not in f.parts)
 
@@ -52,6 +53,7 @@ def test_no_template_has_inline_script_handlers_or_styles():
     files = template_files()
     assert len(files) > 30  # the scan reads the real templates
     assert ROOT / "templates" / "workflows" / "record_base.html" in files
+    assert ROOT / "static" / "errors" / "429.html" in files
     problems = {
         str(f.relative_to(ROOT)): found for f in files if (found := offences(f.read_text()))
     }
