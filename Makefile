@@ -29,6 +29,10 @@ PG_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${RED
 # A throw-away key, only so that the production settings load for `check --deploy`.
 CHECK_SECRET_KEY := ci-check-only-Vq7xR2mK9pLw4Zt8NbY3cJ6hF1sD5gA0eU9iOoTr
 PYTEST := $(PY) -m pytest
+# `make test-deploy` runs gunicorn behind nginx in a database of its own (made and
+# dropped on TEST_DATABASE_URL's server) and this Redis database, kept apart from the
+# tests' (0) so that what it queues never reaches their workers.
+DEPLOY_REDIS_URL ?= redis://127.0.0.1:6379/5
 ADDRPORT ?= 127.0.0.1:8000
 # `make bench` works in databases of its own, made and dropped around each run (a
 # failed run leaves them; the next one drops them first). Never the test database.
@@ -39,7 +43,7 @@ BENCH_PG := -h 127.0.0.1 -p 5432 -U postgres
 BENCH_PG_DB := bench_scan
 BENCH := $(PY) benchmarks/scan.py --records $(BENCH_RECORDS) --overdue $(BENCH_OVERDUE)
 
-.PHONY: help install run test lint check test-postgres test-sqlite test-e2e messages bench
+.PHONY: help install run test lint check test-postgres test-sqlite test-deploy test-e2e messages bench
 
 help:
 	@echo "make run            migrate, load the demo data, serve http://127.0.0.1:8000 with a Celery worker"
@@ -48,6 +52,7 @@ help:
 	@echo "make check          Django system checks, missing migrations, production settings"
 	@echo "make test-postgres  pytest on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make test-sqlite    pytest on SQLite with the local broker"
+	@echo "make test-deploy    collectstatic, gunicorn behind nginx with TLS, smoke test over https"
 	@echo "make test-e2e       browser tests with /usr/bin/chromium"
 	@echo "make messages       update and compile the zh_Hans translations (needs gettext)"
 	@echo "make bench          time one deadline scan over 100,000 records on SQLite and PostgreSQL"
@@ -69,7 +74,7 @@ run: $(STAMP)
 	@echo "Open http://$(ADDRPORT) and log in as a role (e.g. sales) or admin; Ctrl-C stops the server and the worker."
 	$(PY) manage.py runworker $(ADDRPORT)
 
-test: lint check test-postgres test-sqlite test-e2e
+test: lint check test-postgres test-sqlite test-deploy test-e2e
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -87,6 +92,9 @@ test-postgres: $(STAMP)
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(PYTEST) -m 'not e2e'
+
+test-deploy: $(STAMP)
+	$(PG_ENV) DEPLOY_REDIS_URL="$${DEPLOY_REDIS_URL:-$(DEPLOY_REDIS_URL)}" $(PYTEST) -m deploy tests/deploy
 
 test-e2e: $(STAMP)
 	$(PG_ENV) $(PYTEST) -m e2e

@@ -7,6 +7,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
+    from config.dbtimeouts import use_long_statement_timeout
+
+    # Commands (migrate, ...) may run longer statements than a web request.
+    use_long_statement_timeout()
     execute_from_command_line(sys.argv)
 
 

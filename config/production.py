@@ -1,9 +1,16 @@
-"""Production mode: everything secret or host-specific must come from the environment."""
+"""Production mode: everything secret or host-specific must come from the environment.
+
+The application runs under gunicorn behind nginx (``deploy/``): nginx terminates TLS,
+buffers whole requests and sets ``X-Forwarded-Proto`` and ``X-Real-IP``; gunicorn
+listens on a unix socket (or loopback) only and believes those headers from nginx
+alone (``forwarded_allow_ips``).
+"""
 
 from .settings import *  # noqa: F403
-from .settings import STORAGES, env
+from .settings import DATABASES, STORAGES, env
 
 DEBUG = False
+PRODUCTION = True
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
@@ -22,3 +29,21 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Stuck queries fail fast. A web request's statement (a lock wait included) is
+# cancelled after DJANGO_DB_STATEMENT_TIMEOUT seconds: the user gets the error page and
+# the error is logged, instead of every gunicorn worker waiting on one lock. Celery
+# workers, beat and management commands (migrate, ...) do longer work: config.dbtimeouts
+# gives their connections DJANGO_DB_LONG_STATEMENT_TIMEOUT (0: none).
+DB_STATEMENT_TIMEOUT_MS = round(env.float("DJANGO_DB_STATEMENT_TIMEOUT", default=5) * 1000)
+DB_LONG_STATEMENT_TIMEOUT_MS = round(
+    env.float("DJANGO_DB_LONG_STATEMENT_TIMEOUT", default=600) * 1000
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A DATABASE_URL's own ?options=-c statement_timeout=... wins.
+    if "statement_timeout" not in _options.get("options", ""):
+        _options["options"] = (
+            _options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        ).strip()
+    _options.setdefault("connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))

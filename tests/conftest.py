@@ -27,6 +27,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The deployment test (tests/deploy) runs only when asked for: ``-m deploy``
+    (``make test-deploy``). Any other run leaves it out."""
+    if "deploy" in (config.getoption("markexpr") or ""):
+        return
+    dropped = [item for item in items if item.get_closest_marker("deploy")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("deploy")]
+
+
 def _is_e2e(request: pytest.FixtureRequest) -> bool:
     return bool(request.node.get_closest_marker("e2e")) or "e2e" in request.node.path.parts
 

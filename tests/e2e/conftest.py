@@ -166,6 +166,9 @@ class Desks:
                 viewport={"width": 1280, "height": 900},
             )
             context.set_default_timeout(10_000)
+            # Whatever the Content-Security-Policy blocked (an inline script or
+            # style left somewhere), in any page of the context, popups included.
+            context.on("console", lambda msg, role=role: self._csp(role, msg))
             self.contexts.append(context)
             page = context.new_page()
             page.on("pageerror", lambda exc, role=role: self.errors.append(f"{role}: {exc}"))
@@ -176,6 +179,10 @@ class Desks:
             expect(page).to_have_url(self.url("/"))
             self.pages[role] = page
         return self.pages[role]
+
+    def _csp(self, role: str, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.errors.append(f"{role}: {message.text}")
 
     def shoot(self, page: Page, name: str) -> Path:
         path = self.shots / f"{self.locale}-{name}.png"
@@ -191,7 +198,7 @@ def _desks(browser: Browser, live_server: Any, shots_dir: Path, locale: str) -> 
     desks = Desks(browser, live_server.url, shots_dir, locale)
     yield desks
     desks.close()
-    assert not desks.errors, f"JavaScript errors in the pages: {desks.errors}"
+    assert not desks.errors, f"JavaScript errors or CSP violations in the pages: {desks.errors}"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from ..diagram import process_diagram
 from ..models import Attachment
 from ..registry import process_model
 from ..rights import can_view_record
+from ..security import attachment_inline
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
@@ -24,7 +25,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("The file is missing from storage.")) from None
     return FileResponse(
         handle,
-        as_attachment=not attachment.mime_type.startswith(("image/", "application/pdf")),
+        as_attachment=not attachment_inline(attachment.mime_type),
         filename=attachment.original_name,
         content_type=attachment.mime_type,
     )

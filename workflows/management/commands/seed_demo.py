@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from workflows.models import EscalationRule
 from workflows.registry import app_modules, sync_roles
 from workflows.roles import ROLES
+
+# The password the README prints, refused under the production settings.
+DEFAULT_DEMO_PASSWORD = "marketing2026"
 
 # Full names as Chinese staff write them (family name first) go in first_name,
 # so that get_full_name() shows them unchanged.
@@ -47,9 +50,30 @@ DEMO_ESCALATION = {
 class Command(BaseCommand):
     help = "Load demo users (username = role code) and demo records of every process."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run under the production settings too (a trial installation). The demo "
+            "users then need DEMO_PASSWORD set, and no superuser is made: use "
+            "createsuperuser.",
+        )
+
     def handle(self, *args, **options) -> None:
-        sync_roles()
+        production = settings.PRODUCTION
+        if production and not options["allow_production"]:
+            raise CommandError(
+                "seed_demo makes users with one shared password: it does not run under the "
+                "production settings. For a trial installation, pass --allow-production "
+                "(and set DEMO_PASSWORD); make the administrator with createsuperuser."
+            )
         password = settings.DEMO_PASSWORD
+        if production and password == DEFAULT_DEMO_PASSWORD:
+            raise CommandError(
+                "Under the production settings the demo users need a password of your own: "
+                "set DEMO_PASSWORD (the default one is printed in the README)."
+            )
+        sync_roles()
         users = {}
         User = get_user_model()
         with transaction.atomic():
@@ -67,19 +91,29 @@ class Command(BaseCommand):
                     user.save()
                     user.groups.add(Group.objects.get(name=role.code))
                 users[role.code] = user
-            admin, created = User.objects.get_or_create(
-                username="admin",
-                defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"},
-            )
-            if created:
-                admin.set_password(password)
-                admin.save()
-            users["admin"] = admin
+            if not production:
+                admin, created = User.objects.get_or_create(
+                    username="admin",
+                    defaults={
+                        "is_staff": True,
+                        "is_superuser": True,
+                        "email": "admin@example.com",
+                    },
+                )
+                if created:
+                    admin.set_password(password)
+                    admin.save()
+                users["admin"] = admin
             for manager, roles in DEMO_ESCALATION.items():
                 for role in roles:
                     EscalationRule.objects.get_or_create(
                         role=role, defaults={"manager": users[manager]}
                     )
+        if production:
+            self.stdout.write(
+                "No superuser under the production settings: make one with "
+                "`manage.py createsuperuser`."
+            )
         loaded = []
         for config, demo in app_modules("demo"):
             if demo.load(users):
