@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
+from ..uploads import fit_file_name
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -241,9 +242,20 @@ class SignOff(models.Model):
         return f"{self.role}: {self.decision}"
 
 
+# One component of a path on the filesystem, in bytes (NAME_MAX on ext4, XFS, tmpfs).
+NAME_MAX_BYTES = 255
+# What the storage adds to a name already taken: "_" and seven random characters.
+STORAGE_SUFFIX = 8
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where an upload is stored. The name is shortened to fit the filesystem and
+    the field, the storage's suffix included; ``original_name`` keeps the full one."""
     now = timezone.now()
-    return f"attachments/{instance.content_type.app_label}/{now:%Y/%m}/{filename}"
+    folder = f"attachments/{instance.content_type.app_label}/{now:%Y/%m}/"
+    max_chars = Attachment._meta.get_field("file").max_length - len(folder) - STORAGE_SUFFIX
+    name = fit_file_name(filename, max_bytes=NAME_MAX_BYTES - STORAGE_SUFFIX, max_chars=max_chars)
+    return folder + name
 
 
 class Attachment(models.Model):
