@@ -445,6 +445,91 @@ def test_more_than_thirty_comparable_rows_are_refused(writing, client_for):
     assert report_state(report) == before
 
 
+ROWS_CHANGED = (
+    "The rows of the comparable-projects table are not those of the report: it was "
+    "changed in another window, or the page is incomplete. Nothing was saved: reload "
+    "the page and try again."
+)
+
+
+def two_rows(report: ProposalReport) -> tuple[ComparableProject, ComparableProject]:
+    return (
+        ComparableProjectFactory(report=report, name="Poly Riverside"),
+        ComparableProjectFactory(report=report, name="Vanke Park"),
+    )
+
+
+def check_rows_refused(response, report: ProposalReport, before: tuple) -> None:
+    """Refused with the table's message (no 500), nothing saved."""
+    assert response.status_code == 400
+    assert response.context["comparables"].non_form_errors() == [ROWS_CHANGED]
+    assert ROWS_CHANGED in response.content.decode()
+    assert report_state(report) == before
+
+
+def test_saving_after_a_row_was_deleted_in_another_tab_is_refused_and_saves_nothing(
+    writing, client_for
+):
+    record, report, researcher = writing
+    _kept, gone = two_rows(report)
+    # The second tab's page: both rows, with a new text for the site.
+    stale = report_post_data(report, rows=[{}, {"name": "Vanke Park (phase 2)"}], site="Tab two")
+    client = client_for(researcher)
+    deleted = client.post(
+        report_url(record, 1, edit=True), report_post_data(report, rows=[{}, {"DELETE": "on"}])
+    )
+    assert deleted.status_code == 302
+    assert not ComparableProject.objects.filter(pk=gone.pk).exists()
+    before = report_state(report)
+
+    response = client.post(report_url(record, 1, edit=True), stale)
+
+    check_rows_refused(response, report, before)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"comparables-INITIAL_FORMS": "3"},  # more rows than the report has
+        {"comparables-INITIAL_FORMS": "1"},  # the second row would be saved as a new one
+        {"comparables-INITIAL_FORMS": "0"},  # both rows would be duplicated
+        {"comparables-INITIAL_FORMS": "-1"},
+        {"comparables-1-id": "x"},
+        {"comparables-1-id": ""},
+        {"comparables-1-id": "first"},  # the first row's id twice
+        {"comparables-1-id": "other"},  # a row of another proposal's report
+        {"comparables-2-id": "first"},  # a new row naming an existing one
+    ],
+    ids=[
+        "initial_too_many",
+        "initial_too_few",
+        "initial_zero",
+        "initial_negative",
+        "id_malformed",
+        "id_missing",
+        "id_repeated",
+        "id_of_another_report",
+        "new_row_with_an_id",
+    ],
+)
+def test_a_tampered_comparables_table_is_refused_and_saves_nothing(tamper, writing, client_for):
+    record, report, researcher = writing
+    first, _second = two_rows(report)
+    other = ComparableProjectFactory(name="Another proposal's row")
+    before = report_state(report)
+    data = report_post_data(
+        report, rows=[{}, {}, {"name": "New estate", "price": 1}], **report_sections()
+    )
+    ids = {"first": str(first.pk), "other": str(other.pk)}
+    data.update({key: ids.get(value, value) for key, value in tamper.items()})
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    check_rows_refused(response, report, before)
+    other.refresh_from_db()
+    assert other.name == "Another proposal's row"
+
+
 @pytest.mark.parametrize("role", ["marketing_manager", "bd", "strategy", "creative", "gm"])
 def test_the_report_may_be_edited_only_by_those_who_may_submit_it(
     role, writing, role_user, client_for
