@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .forms import posted_seq
 from .models import (
     Attachment,
     CalendarDay,
@@ -32,7 +33,6 @@ from .services import (
     StaleRecord,
     StepNotAvailable,
     available_actions,
-    seen_seq_from,
     transition_form,
     transition_perform,
 )
@@ -102,7 +102,7 @@ class WorkflowAdminMixin:
                     user=request.user,
                     data=request.POST,
                     files=request.FILES,
-                    seen_seq=seen_seq_from(request.POST.get("_seq")),
+                    seen_seq=posted_seq(request.POST),
                 )
             except FormInvalid as exc:
                 form, status = exc.form, 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -36,6 +37,30 @@ class StepModelForm(forms.ModelForm):
                 field.widget = DateInput()
             if name in self.not_in_past:
                 field.validators.append(date_not_in_past)
+
+
+# More digits than any step number or version will have; int() of thousands of them is refused.
+_MAX_SEQ_DIGITS = 18
+
+
+def posted_seq(data: Mapping[str, Any], name: str = "_seq") -> int:
+    """The step number (or draft version) the page showed, from its hidden field.
+
+    Every form of a step, a sign-off or a draft sends it. A POST without one in
+    plain digits did not come from the page as shown, so it is refused as stale
+    (``StaleRecord`` with the engine's stale-page message) before anything is read.
+    """
+    from .services import STALE_MESSAGE, StaleRecord
+
+    value = data.get(name)
+    if not (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= _MAX_SEQ_DIGITS
+    ):
+        raise StaleRecord(STALE_MESSAGE)
+    return int(value)
 
 
 def date_not_in_past(value: dt.date | None) -> None:

@@ -23,7 +23,7 @@ from .access import by_deadline, can_create, can_view_process, can_view_record, 
 from .declarations import step_of
 from .diagram import Edge, render_state_diagram
 from .escalation import escalated_to, record_escalations
-from .forms import AttachmentForm, SignOffForm
+from .forms import AttachmentForm, SignOffForm, posted_seq
 from .models import Attachment, Escalation, WorkflowModel
 from .registry import process_model
 from .roles import role_label
@@ -35,7 +35,6 @@ from .services import (
     available_actions,
     current_sign_offs,
     record_create,
-    seen_seq_from,
     signoff_record,
     transition_form,
     transition_perform,
@@ -44,8 +43,8 @@ from .services import (
 )
 
 
-def _seen_seq(request: HttpRequest) -> int | None:
-    return seen_seq_from(request.POST.get("_seq"))
+def _seen_seq(request: HttpRequest) -> int:
+    return posted_seq(request.POST)
 
 
 def _with_prefix(values: Any, prefix: str) -> Any:
