@@ -429,6 +429,9 @@ class ProposalReport(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Counts the saves of the draft: the edit page posts the one it showed, and a
+    # save from a page older than the last save is refused (two tabs, two people).
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last edited by"),

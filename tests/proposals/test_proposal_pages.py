@@ -23,6 +23,7 @@ from factories import (
 from workflow_checks import messages_of, refs
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
+from workflows.services import STALE_MESSAGE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -467,6 +468,20 @@ def check_rows_refused(response, report: ProposalReport, before: tuple) -> None:
     assert report_state(report) == before
 
 
+def check_stale_draft(response, report: ProposalReport, before: tuple, *texts: str) -> None:
+    """Refused as a stale page (409), nothing saved, the form shown again with
+    what the user wrote."""
+    assert response.status_code == 409
+    assert messages_of(response) == [str(STALE_MESSAGE)]
+    assert report_state(report) == before
+    html = response.content.decode()
+    for text in texts:
+        assert text in html
+    assert 'data-testid="stale-draft"' in html
+    version = ProposalReport.objects.values_list("version", flat=True).get(pk=report.pk)
+    assert f'name="_version" value="{version}"' in html
+
+
 def test_saving_after_a_row_was_deleted_in_another_tab_is_refused_and_saves_nothing(
     writing, client_for
 ):
@@ -476,15 +491,17 @@ def test_saving_after_a_row_was_deleted_in_another_tab_is_refused_and_saves_noth
     stale = report_post_data(report, rows=[{}, {"name": "Vanke Park (phase 2)"}], site="Tab two")
     client = client_for(researcher)
     deleted = client.post(
-        report_url(record, 1, edit=True), report_post_data(report, rows=[{}, {"DELETE": "on"}])
+        report_url(record, 1, edit=True),
+        report_post_data(report, rows=[{}, {"DELETE": "on"}]),
+        follow=True,
     )
-    assert deleted.status_code == 302
+    assert messages_of(deleted) == ["Report saved."]
     assert not ComparableProject.objects.filter(pk=gone.pk).exists()
     before = report_state(report)
 
     response = client.post(report_url(record, 1, edit=True), stale)
 
-    check_rows_refused(response, report, before)
+    check_stale_draft(response, report, before, "Tab two", "Vanke Park (phase 2)")
 
 
 @pytest.mark.parametrize(
@@ -528,6 +545,98 @@ def test_a_tampered_comparables_table_is_refused_and_saves_nothing(tamper, writi
     check_rows_refused(response, report, before)
     other.refresh_from_db()
     assert other.name == "Another proposal's row"
+
+
+# --- Two tabs on one draft ------------------------------------------------------------------
+
+
+def test_the_edit_page_posts_the_drafts_version(writing, client_for):
+    record, report, researcher = writing
+    ProposalReport.objects.filter(pk=report.pk).update(version=7)
+
+    html = client_for(researcher).get(report_url(record, 1, edit=True)).content.decode()
+
+    assert 'name="_version" value="7"' in html
+
+
+def test_every_save_of_the_draft_counts_a_version(writing, client_for):
+    record, report, researcher = writing
+    client = client_for(researcher)
+
+    for text in ("First", "Second"):
+        client.post(report_url(record, 1, edit=True), report_post_data(report, site=text))
+
+    report.refresh_from_db()
+    assert (report.site, report.version) == ("Second", 2)
+
+
+def test_the_later_of_two_tabs_is_refused_and_keeps_its_text(writing, client_for):
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one", consumers="Young families")
+    second_tab = report_post_data(report, site="Tab two", consumers="Retired couples")
+    client = client_for(researcher)
+    saved = client.post(report_url(record, 1, edit=True), first_tab, follow=True)
+    assert messages_of(saved) == ["Report saved."]
+    before = report_state(report)
+
+    response = client.post(report_url(record, 1, edit=True), second_tab)
+
+    check_stale_draft(response, report, before, "Tab two", "Retired couples")
+    assert response.context["form"]["site"].value() == "Tab two"
+    report.refresh_from_db()
+    assert (report.site, report.consumers, report.version) == ("Tab one", "Young families", 1)
+
+
+def test_the_refused_tab_saves_once_its_user_saves_again_from_the_page_shown(writing, client_for):
+    # The page shown after the refusal carries the current version: saving it
+    # again is a choice made knowing that the other tab saved.
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one")
+    second_tab = report_post_data(report, site="Tab two")
+    client = client_for(researcher)
+    client.post(report_url(record, 1, edit=True), first_tab)
+    refused = client.post(report_url(record, 1, edit=True), second_tab)
+    shown = re.search(r'name="_version" value="(\d+)"', refused.content.decode())[1]
+
+    again = client.post(report_url(record, 1, edit=True), {**second_tab, "_version": shown})
+
+    assert again.status_code == 302
+    report.refresh_from_db()
+    assert (report.site, report.version) == ("Tab two", 2)
+
+
+def test_a_refused_tab_in_chinese_says_so_in_chinese(writing, client_for):
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one")
+    second_tab = report_post_data(report, site="Tab two")
+    client = client_for(researcher, language="zh-hans")
+    client.post(report_url(record, 1, edit=True), first_tab, follow=True)
+
+    response = client.post(report_url(record, 1, edit=True), second_tab)
+
+    assert response.status_code == 409
+    assert messages_of(response) == [
+        "在您查看期间，本记录已被他人修改（或该步骤已被执行）。未做任何更改：请查看记录的当前状态后重试。"
+    ]
+    assert "您填写的内容保留在下方" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["_seq", "_version"])
+@pytest.mark.parametrize("value", [None, "", "x", "1.5", "-1", "9" * 5000])
+def test_a_draft_posted_without_a_readable_step_number_or_version_saves_nothing(
+    field, value, writing, client_for
+):
+    record, report, researcher = writing
+    ComparableProjectFactory(report=report, name="Poly Riverside")
+    before = report_state(report)
+    data = report_post_data(report, rows=[{"name": "Renamed"}], site="Hand-made POST")
+    del data[field]
+    if value is not None:
+        data[field] = value
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    check_stale_draft(response, report, before, "Hand-made POST", "Renamed")
 
 
 @pytest.mark.parametrize("role", ["marketing_manager", "bd", "strategy", "creative", "gm"])
