@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflows.access import role_members
-from workflows.forms import StepModelForm
+from workflows.forms import StepModelForm, apply_model_limits
 
 from .models import ComparableProject, Proposal, ProposalReport
 
@@ -90,12 +90,17 @@ class ReportForm(forms.ModelForm):
             if not name.endswith("_area")
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        apply_model_limits(self)
+
 
 class ComparableForm(forms.ModelForm):
     """One row of the comparable-projects table (labels are the table's head)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        apply_model_limits(self)
         for field in self.fields.values():
             css = (
                 "form-check-input"

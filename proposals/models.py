@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +15,15 @@ from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, step
 from workflows.models import WorkflowModel
+from workflows.validators import FUTURE_DATE, PAST_DATE
 
 from .conditions import draft_complete
 
 SECTION = 4000  # characters a report section may hold
+# A region's construction, sales or stock in 10,000 m²: a whole city is a few thousand.
+MAX_MARKET_AREA = 100_000
+MAX_PRICE = 1_000_000  # yuan/m², several times the dearest homes in China
+MAX_UNIT_AREA = 10_000  # m² of one unit
 
 
 class Proposal(WorkflowModel):
@@ -74,7 +79,7 @@ class Proposal(WorkflowModel):
     project_name = models.CharField(_("project name"), max_length=200)
     plot = models.CharField(_("plot"), max_length=200, blank=True)
     location = models.CharField(_("location"), max_length=300, blank=True)
-    pitch_deadline = models.DateField(_("developer's pitch deadline"))
+    pitch_deadline = models.DateField(_("developer's pitch deadline"), validators=FUTURE_DATE)
     lead_notes = models.TextField(_("lead notes"), blank=True, max_length=SECTION)
     # Phase 1 (第一阶段)
     developer_background = models.TextField(
@@ -99,9 +104,13 @@ class Proposal(WorkflowModel):
         _("developer's requirements on timing and content"), blank=True, max_length=SECTION
     )
     research_plan = models.TextField(_("research work plan"), blank=True, max_length=SECTION)
-    preliminary_due = models.DateField(_("preliminary report due"), null=True, blank=True)
+    preliminary_due = models.DateField(
+        _("preliminary report due"), null=True, blank=True, validators=FUTURE_DATE
+    )
     # Outcome
-    contract_signed_on = models.DateField(_("agency contract signed on"), null=True, blank=True)
+    contract_signed_on = models.DateField(
+        _("agency contract signed on"), null=True, blank=True, validators=PAST_DATE
+    )
 
     class Meta(WorkflowModel.Meta):
         verbose_name = _("project proposal")
@@ -393,7 +402,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     sales_area = models.DecimalField(
         _("sales volume (10,000 m²)"),
@@ -401,7 +410,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     stock_area = models.DecimalField(
         _("unsold stock (10,000 m²)"),
@@ -409,7 +418,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     policy = models.TextField(_("policy and regulation"), blank=True, max_length=SECTION)
     consumers = models.TextField(
@@ -519,7 +528,7 @@ class ComparableProject(models.Model):
         _("average price (yuan/m²)"),
         max_digits=10,
         decimal_places=0,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE)],
     )
     layouts = models.CharField(_("layouts"), max_length=100, blank=True)
     area = models.DecimalField(
@@ -528,7 +537,7 @@ class ComparableProject(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNIT_AREA)],
     )
     product_form = models.CharField(_("product type"), max_length=100, blank=True)
     environment = models.CharField(_("community environment"), max_length=200, blank=True)

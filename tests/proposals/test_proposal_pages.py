@@ -31,6 +31,7 @@ LIST = "proposals:proposal_list"
 CREATE = "proposals:proposal_create"
 TOO_LONG = "Ensure this value has at most 4000 characters (it has 4001)."
 NOT_NEGATIVE = "Ensure this value is greater than or equal to 0."
+AT_LEAST_ONE = "Ensure this value is greater than or equal to 1."  # no price or size of 0
 # Pitch deadlines (days from today) around the edges of every window.
 WINDOW_DAYS = (-3, 0, 7, 8, 14, 15, 30, 31)
 TEXT_SECTIONS = [n for n in ProposalReport.COPIED if not n.endswith("_area")]
@@ -395,8 +396,8 @@ def test_a_negative_price_or_area_is_a_field_error_and_nothing_is_saved(
 
     assert response.status_code == 400
     forms = response.context["comparables"].forms
-    assert forms[row].errors[field] == [NOT_NEGATIVE]
-    assert NOT_NEGATIVE in response.content.decode()
+    assert forms[row].errors[field] == [AT_LEAST_ONE]
+    assert AT_LEAST_ONE in response.content.decode()
     assert report_state(report) == before
 
 

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
 from ..uploads import fit_file_name
+from ..validators import FUTURE_DATE
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -309,7 +310,7 @@ class CalendarDay(models.Model):
     """A day that is not what its weekday says: a public holiday on a weekday,
     or a weekend day worked in exchange (调休)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=FUTURE_DATE)
     working = models.BooleanField(
         _("working day"),
         default=False,
