@@ -384,7 +384,7 @@ class ProposalReport(models.Model):
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("report"), max_length=12, choices=Kind.choices)
-    revision = models.PositiveIntegerField(_("revision"))
+    revision = models.PositiveIntegerField(_("revision"), editable=False)
     based_on = models.ForeignKey(
         "self", verbose_name=_("based on"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -436,7 +436,7 @@ class ProposalReport(models.Model):
         blank=True,
         max_length=SECTION,
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Counts the saves of the draft: the edit page posts the one it showed, and a
     # save from a page older than the last save is refused (two tabs, two people).
@@ -448,7 +448,7 @@ class ProposalReport(models.Model):
         null=True,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -457,7 +457,7 @@ class ProposalReport(models.Model):
         blank=True,
         related_name="+",
     )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),

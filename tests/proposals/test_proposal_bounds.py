@@ -265,3 +265,20 @@ def test_the_admin_refuses_the_same_dates(field, value, error, client_for):
     expected = too_far() if error == "too_far" else error
     assert response.context["adminform"].form.errors[field] == [expected]
     assert snapshot(record) == before
+
+
+def test_the_reports_admin_page_shows_its_bookkeeping_read_only(client_for):
+    record = ProposalFactory(state="researching")
+    report = record.current_draft()
+    ProposalReport.objects.filter(pk=report.pk).update(version=3)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+
+    response = client_for(admin).get(
+        reverse("admin:proposals_proposalreport_change", args=[report.pk])
+    )
+
+    assert response.status_code == 200
+    shown = response.context["adminform"].readonly_fields
+    assert {"revision", "version", "created_at", "submitted_at", "approved_at"} <= set(shown)
+    html = response.content.decode()
+    assert '<div class="readonly">3</div>' in html
