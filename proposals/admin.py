@@ -24,6 +24,7 @@ class ComparableInline(admin.TabularInline):
 class ProposalReportAdmin(admin.ModelAdmin):
     list_display = ["proposal", "kind", "revision", "submitted_at", "approved_at"]
     list_filter = ["kind"]
+    readonly_fields = ["revision", "version", "created_at", "submitted_at", "approved_at"]
     inlines = [ComparableInline]
 
     def has_add_permission(self, request) -> bool:

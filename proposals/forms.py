@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflows.forms import StepModelForm
+from workflows.forms import StepModelForm, apply_model_limits
 from workflows.rights import role_members
 
 from .models import ComparableProject, Proposal, ProposalReport
@@ -90,12 +90,17 @@ class ReportForm(forms.ModelForm):
             if not name.endswith("_area")
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        apply_model_limits(self)
+
 
 class ComparableForm(forms.ModelForm):
     """One row of the comparable-projects table (labels are the table's head)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        apply_model_limits(self)
         for field in self.fields.values():
             css = (
                 "form-check-input"
@@ -107,11 +112,14 @@ class ComparableForm(forms.ModelForm):
 
     def full_clean(self) -> None:
         # Marked after validation, which must not run before the formset has
-        # added the row's own fields (id, DELETE).
+        # added the row's own fields (id, DELETE). Those are not styled: the
+        # formset's clean() reports a wrong row id for the whole table.
         super().full_clean()
         for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
+            field = self.fields.get(name)
+            if field is not None and not field.widget.is_hidden:
+                css = field.widget.attrs.get("class", "")
+                field.widget.attrs["class"] = f"{css} is-invalid".strip()
 
     class Meta:
         model = ComparableProject
@@ -127,10 +135,44 @@ class ComparableForm(forms.ModelForm):
         ]
 
 
+class ComparableRows(forms.BaseInlineFormSet):
+    """The table as posted must be the report's own rows, each once, then new ones.
+
+    Another window may have deleted a row, and the hidden counts and ids can be
+    tampered with; Django would then fail on the missing row, or save an existing
+    row again as a new one, or drop its changes. The whole table is refused instead.
+    """
+
+    rows_changed = _(
+        "The rows of the comparable-projects table are not those of the report: it was "
+        "changed in another window, or the page is incomplete. Nothing was saved: reload "
+        "the page and try again."
+    )
+
+    def clean(self) -> None:
+        super().clean()
+        existing = {row.pk for row in self.get_queryset()}
+        initial = self.forms[: max(self.initial_form_count(), 0)]
+        shown = [form.instance.pk for form in initial if not form.instance._state.adding]
+        pk_name = self.model._meta.pk.name
+        new_with_id = any(
+            form.data.get(form.add_prefix(pk_name)) not in (None, "")
+            for form in self.forms[len(initial) :]
+        )
+        if (
+            self.initial_form_count() != len(existing)
+            or len(shown) != len(initial)
+            or len(set(shown)) != len(shown)
+            or new_with_id
+        ):
+            raise forms.ValidationError(self.rows_changed, code="rows_changed")
+
+
 ComparableFormSet = forms.inlineformset_factory(
     ProposalReport,
     ComparableProject,
     form=ComparableForm,
+    formset=ComparableRows,
     extra=2,
     max_num=30,
     validate_max=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +15,15 @@ from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, step
 from workflows.models import WorkflowModel
+from workflows.validators import FUTURE_DATE, PAST_DATE
 
 from .conditions import draft_complete
 
 SECTION = 4000  # characters a report section may hold
+# A region's construction, sales or stock in 10,000 m²: a whole city is a few thousand.
+MAX_MARKET_AREA = 100_000
+MAX_PRICE = 1_000_000  # yuan/m², several times the dearest homes in China
+MAX_UNIT_AREA = 10_000  # m² of one unit
 
 
 class Proposal(WorkflowModel):
@@ -73,7 +78,7 @@ class Proposal(WorkflowModel):
     project_name = models.CharField(_("project name"), max_length=200)
     plot = models.CharField(_("plot"), max_length=200, blank=True)
     location = models.CharField(_("location"), max_length=300, blank=True)
-    pitch_deadline = models.DateField(_("developer's pitch deadline"))
+    pitch_deadline = models.DateField(_("developer's pitch deadline"), validators=FUTURE_DATE)
     lead_notes = models.TextField(_("lead notes"), blank=True, max_length=SECTION)
     # Phase 1 (第一阶段)
     developer_background = models.TextField(
@@ -98,9 +103,13 @@ class Proposal(WorkflowModel):
         _("developer's requirements on timing and content"), blank=True, max_length=SECTION
     )
     research_plan = models.TextField(_("research work plan"), blank=True, max_length=SECTION)
-    preliminary_due = models.DateField(_("preliminary report due"), null=True, blank=True)
+    preliminary_due = models.DateField(
+        _("preliminary report due"), null=True, blank=True, validators=FUTURE_DATE
+    )
     # Outcome
-    contract_signed_on = models.DateField(_("agency contract signed on"), null=True, blank=True)
+    contract_signed_on = models.DateField(
+        _("agency contract signed on"), null=True, blank=True, validators=PAST_DATE
+    )
 
     class Meta(WorkflowModel.Meta):
         verbose_name = _("project proposal")
@@ -374,7 +383,7 @@ class ProposalReport(models.Model):
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("report"), max_length=12, choices=Kind.choices)
-    revision = models.PositiveIntegerField(_("revision"))
+    revision = models.PositiveIntegerField(_("revision"), editable=False)
     based_on = models.ForeignKey(
         "self", verbose_name=_("based on"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -392,7 +401,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     sales_area = models.DecimalField(
         _("sales volume (10,000 m²)"),
@@ -400,7 +409,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     stock_area = models.DecimalField(
         _("unsold stock (10,000 m²)"),
@@ -408,7 +417,7 @@ class ProposalReport(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MARKET_AREA)],
     )
     policy = models.TextField(_("policy and regulation"), blank=True, max_length=SECTION)
     consumers = models.TextField(
@@ -426,8 +435,11 @@ class ProposalReport(models.Model):
         blank=True,
         max_length=SECTION,
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Counts the saves of the draft: the edit page posts the one it showed, and a
+    # save from a page older than the last save is refused (two tabs, two people).
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last edited by"),
@@ -435,7 +447,7 @@ class ProposalReport(models.Model):
         null=True,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -444,7 +456,7 @@ class ProposalReport(models.Model):
         blank=True,
         related_name="+",
     )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),
@@ -515,7 +527,7 @@ class ComparableProject(models.Model):
         _("average price (yuan/m²)"),
         max_digits=10,
         decimal_places=0,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE)],
     )
     layouts = models.CharField(_("layouts"), max_length=100, blank=True)
     area = models.DecimalField(
@@ -524,7 +536,7 @@ class ComparableProject(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNIT_AREA)],
     )
     product_form = models.CharField(_("product type"), max_length=100, blank=True)
     environment = models.CharField(_("community environment"), max_length=200, blank=True)

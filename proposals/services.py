@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.rights import may_take
-from workflows.services import StaleRecord
+from workflows.services import STALE_MESSAGE, FormInvalid, StaleRecord
 
 from .models import ComparableProject, Proposal, ProposalReport
 
@@ -87,27 +87,49 @@ def report_may_edit(proposal: Proposal, user: AbstractBaseUser) -> bool:
     return False
 
 
+class ReportMovedOn(StaleRecord):
+    """The proposal left the step the page was shown in, or the revision was
+    submitted: the page's draft can no longer be saved."""
+
+
 def report_save(
     *,
     report: ProposalReport,
     user: AbstractBaseUser,
     form: forms.ModelForm,
     comparables: forms.BaseInlineFormSet,
-    seen_seq: int | None,
+    seen_seq: int,
+    seen_version: int,
 ) -> ProposalReport:
-    """Save the sections and the comparable-project table of the draft."""
+    """Save the sections and the comparable-project table of the draft.
+
+    ``seen_seq`` and ``seen_version`` are the proposal's step number and the
+    draft's version the page showed. Under the locks of both rows: refused
+    (nothing written) with ``ReportMovedOn`` when the proposal moved on or the
+    revision was submitted, ``StaleRecord`` when the draft was saved since the
+    page was shown, ``FormInvalid`` when the sections or the table are invalid.
+    """
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=report.proposal_id)
-        if seen_seq is not None and proposal.step_seq != seen_seq:
-            raise StaleRecord(_("The proposal moved on while you were editing; nothing was saved."))
+        if proposal.step_seq != seen_seq:
+            raise ReportMovedOn(
+                _("The proposal moved on while you were editing; nothing was saved.")
+            )
         locked = ProposalReport.objects.select_for_update().get(pk=report.pk)
         if locked.frozen:
-            raise StaleRecord(_("This revision was submitted and can no longer be changed."))
+            raise ReportMovedOn(_("This revision was submitted and can no longer be changed."))
         if not report_may_edit(proposal, user):
             raise PermissionDenied(_("You may not edit this report now."))
+        if locked.version != seen_version:
+            raise StaleRecord(STALE_MESSAGE)
+        # Validated under the lock: the table's rows are the ones saved now.
+        valid = [form.is_valid(), comparables.is_valid()]
+        if not all(valid):
+            raise FormInvalid(form)
         saved = form.save(commit=False)
         saved.updated_by = user
-        saved.save()
+        saved.version = locked.version + 1
+        saved.save(update_fields=[*ProposalReport.COPIED, "updated_by", "version", "updated_at"])
         comparables.instance = saved
         comparables.save()
     return saved

@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from workflows.services import StaleRecord, seen_seq_from
+from workflows.services import FormInvalid, StaleRecord, posted_seq
 from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
 
 from .filters import ProposalFilter
 from .forms import ComparableFormSet, ProposalForm, ReportForm
 from .models import Proposal, ProposalReport
-from .services import report_may_edit, report_save
+from .services import ReportMovedOn, report_may_edit, report_save
 
 
 class ProposalListView(WorkflowListView):
@@ -91,24 +91,32 @@ def report_edit(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, instance=report)
         comparables = ComparableFormSet(request.POST, instance=report, prefix="comparables")
-        if form.is_valid() and comparables.is_valid():
-            try:
-                report_save(
-                    report=report,
-                    user=request.user,
-                    form=form,
-                    comparables=comparables,
-                    seen_seq=seen_seq_from(request.POST.get("_seq")),
-                )
-            except StaleRecord as exc:
-                messages.error(request, exc.message)
-                return redirect(proposal)
+        try:
+            report_save(
+                report=report,
+                user=request.user,
+                form=form,
+                comparables=comparables,
+                seen_seq=posted_seq(request.POST),
+                seen_version=posted_seq(request.POST, "_version"),
+            )
+        except ReportMovedOn as exc:
+            messages.error(request, exc.message)
+            return redirect(proposal)
+        except StaleRecord as exc:
+            # Saved meanwhile from another page: shown again with the user's text
+            # and the version saved now.
+            messages.error(request, exc.message)
+            report.refresh_from_db(fields=["version"])
+            status = 409
+        except FormInvalid:
+            messages.error(request, _("Please correct the errors below."))
+            status = 400
+        else:
             messages.success(request, _("Report saved."))
             if request.POST.get("_continue"):
                 return redirect("proposals:report_edit", pk=pk, revision=revision)
             return redirect(proposal)
-        messages.error(request, _("Please correct the errors below."))
-        status = 400
     elif request.method == "GET":
         form = ReportForm(instance=report)
         comparables = ComparableFormSet(instance=report, prefix="comparables")
@@ -117,6 +125,12 @@ def report_edit(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
     return render(
         request,
         "proposals/report_form.html",
-        {"report": report, "proposal": proposal, "form": form, "comparables": comparables},
+        {
+            "report": report,
+            "proposal": proposal,
+            "form": form,
+            "comparables": comparables,
+            "stale": status == 409,
+        },
         status=status,
     )

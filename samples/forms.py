@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.forms import DateInput, StepModelForm, date_not_in_past
+from workflows.forms import DateInput, StepModelForm, date_limits, date_not_in_past
 from workflows.rights import role_members
+from workflows.validators import FUTURE_DATE
 
 from .models import Board, SampleOrder
 
@@ -84,7 +86,9 @@ class RejectionForm(FeedbackForm):
 
 class ReorderForm(forms.Form):
     due_date = forms.DateField(
-        label=_("due date of the new round"), widget=DateInput(), validators=[date_not_in_past]
+        label=_("due date of the new round"),
+        widget=DateInput(),
+        validators=[date_not_in_past, *FUTURE_DATE],
     )
     changes = forms.CharField(
         label=_("what changes in the new round"),
@@ -92,6 +96,12 @@ class ReorderForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        attrs = self.fields["due_date"].widget.attrs
+        attrs.update(date_limits(FUTURE_DATE))
+        attrs["min"] = timezone.localdate().isoformat()
 
 
 class BoardForm(StepModelForm):

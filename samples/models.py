@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,10 @@ from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, step
 from workflows.models import WorkflowModel
+from workflows.validators import FUTURE_DATE, PAST_DATE
+
+# Pieces of a sample: at least one; more than this is an order, not a sample.
+MAX_SAMPLE_QUANTITY = 10_000
 
 
 def feedback_chase(record: WorkflowModel) -> dt.datetime:
@@ -73,7 +78,11 @@ class SampleOrder(WorkflowModel):
     )
     product_name = models.CharField(_("product name"), max_length=200)
     product_code = models.CharField(_("style / model number"), max_length=60, blank=True)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    quantity = models.PositiveIntegerField(
+        _("quantity"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SAMPLE_QUANTITY)],
+    )
     requirements = models.TextField(_("customer requirements"), max_length=4000)
     materials = models.TextField(
         _("materials supplied by the customer"), blank=True, max_length=4000
@@ -89,7 +98,9 @@ class SampleOrder(WorkflowModel):
         related_name="next_round",
     )
     # Work order (样品生产工单)
-    due_date = models.DateField(_("production due date"), null=True, blank=True)
+    due_date = models.DateField(
+        _("production due date"), null=True, blank=True, validators=FUTURE_DATE
+    )
     production_plan = models.TextField(_("sample production plan"), blank=True, max_length=4000)
     order_clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,7 +121,7 @@ class SampleOrder(WorkflowModel):
     outsource_vendor = models.CharField(_("outsourcing supplier"), max_length=200, blank=True)
     outsource_process = models.CharField(_("outsourced process"), max_length=200, blank=True)
     outsource_return_date = models.DateField(
-        _("expected back from supplier"), null=True, blank=True
+        _("expected back from supplier"), null=True, blank=True, validators=FUTURE_DATE
     )
     rework_count = models.PositiveIntegerField(_("times reworked"), default=0, editable=False)
     # Inspection and warehouse
@@ -430,11 +441,11 @@ class Board(WorkflowModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=FUTURE_DATE)
     round = models.PositiveIntegerField(_("round"), default=1, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, editable=False)
     customer_signatory = models.CharField(_("signed by (customer)"), max_length=100, blank=True)
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True, validators=PAST_DATE)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True, max_length=4000)
 
     class Meta(WorkflowModel.Meta):

@@ -451,7 +451,8 @@ def report_post_data(
     """The report edit form as a browser posts it: every section (``sections``
     overrides), the comparables table (prefix "comparables"; ``rows`` gives one
     dict per row, existing rows first and keeping their id, a row beyond them
-    is new) and the proposal's ``_seq``."""
+    is new), the proposal's ``_seq`` and the draft's ``_version``, as the page
+    shows them now."""
     existing = list(report.comparables.all())
     rows = rows if rows is not None else [{} for _ in existing]
     values: dict[str, Any] = {name: getattr(report, name) for name in ProposalReport.COPIED}
@@ -463,6 +464,7 @@ def report_post_data(
             "comparables-MIN_NUM_FORMS": 0,
             "comparables-MAX_NUM_FORMS": 1000,
             "_seq": Proposal.objects.values_list("step_seq", flat=True).get(pk=report.proposal_id),
+            "_version": ProposalReport.objects.values_list("version", flat=True).get(pk=report.pk),
         }
     )
     # Every column of the table (the formset adds the row's id and its report).

@@ -29,7 +29,13 @@ from .models import (
     SignOff,
 )
 from .rights import available_actions
-from .services import FormInvalid, StaleRecord, StepNotAvailable, seen_seq_from, transition_perform
+from .services import (
+    FormInvalid,
+    StaleRecord,
+    StepNotAvailable,
+    posted_seq,
+    transition_perform,
+)
 
 
 class WorkflowAdminMixin:
@@ -96,7 +102,7 @@ class WorkflowAdminMixin:
                     user=request.user,
                     data=request.POST,
                     files=request.FILES,
-                    seen_seq=seen_seq_from(request.POST.get("_seq")),
+                    seen_seq=posted_seq(request.POST),
                 )
             except FormInvalid as exc:
                 form, status = exc.form, 400

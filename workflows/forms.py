@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,11 +35,65 @@ class StepModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.required:
             self.fields[name].required = True
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
-            if name in self.not_in_past:
-                field.validators.append(date_not_in_past)
+        apply_model_limits(self)
+        for name in self.not_in_past:
+            field = self.fields[name]
+            field.validators.append(date_not_in_past)
+            if isinstance(field.widget, DateInput):
+                field.widget.attrs["min"] = timezone.localdate().isoformat()
+
+
+def value_limits(validators: list[Any]) -> tuple[Any, Any]:
+    """The (lowest, highest) value the validators let through; None where unbounded."""
+    lows, highs = [], []
+    for validator in validators:
+        if isinstance(validator, MinValueValidator | MaxValueValidator):
+            limit = validator.limit_value
+            limit = limit() if callable(limit) else limit
+            (lows if isinstance(validator, MinValueValidator) else highs).append(limit)
+    return (max(lows) if lows else None, min(highs) if highs else None)
+
+
+def date_limits(validators: list[Any]) -> dict[str, str]:
+    """The ``min`` and ``max`` attributes of a date input, from its validators."""
+    low, high = value_limits(validators)
+    return {
+        attr: limit.isoformat()
+        for attr, limit in (("min", low), ("max", high))
+        if isinstance(limit, dt.date)
+    }
+
+
+def apply_model_limits(form: forms.ModelForm) -> None:
+    """The bounds declared on the model's fields, on the form's: the browser's
+    inputs offer only what the server accepts, and a number out of bounds gets
+    the model's limit in its message (not the 0 of a positive integer field)."""
+    for name, field in form.fields.items():
+        try:
+            model_field = form._meta.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, forms.DateField):
+            field.widget.attrs.update(date_limits(model_field.validators))
+        elif isinstance(field, forms.IntegerField):  # also DecimalField and FloatField
+            low, high = value_limits(model_field.validators)
+            if low is None and high is None:
+                continue
+            field.validators = [
+                v
+                for v in field.validators
+                if not isinstance(v, MinValueValidator | MaxValueValidator)
+            ]
+            for limit, validator, attr in (
+                (low, MinValueValidator, "min"),
+                (high, MaxValueValidator, "max"),
+            ):
+                if limit is not None:
+                    field.validators.append(validator(limit))
+                    field.widget.attrs[attr] = str(limit)
 
 
 def date_not_in_past(value: dt.date | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -117,12 +118,26 @@ def escalations_resolve(record: WorkflowModel, role: str | None = None) -> int:
     return qs.update(resolved_at=timezone.now())
 
 
-def seen_seq_from(value: Any) -> int | None:
-    """The step number a page was showing (its hidden ``_seq``), if readable."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+# More digits than any step number or version will have; int() of thousands of them is refused.
+_MAX_SEQ_DIGITS = 18
+
+
+def posted_seq(data: Mapping[str, Any], name: str = "_seq") -> int:
+    """The step number (or draft version) the page showed, from its hidden field.
+
+    Every form of a step, a sign-off or a draft sends it. A POST without one in
+    plain digits did not come from the page as shown, so it is refused as stale
+    (``StaleRecord`` with the engine's stale-page message) before anything is read.
+    """
+    value = data.get(name)
+    if not (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= _MAX_SEQ_DIGITS
+    ):
+        raise StaleRecord(STALE_MESSAGE)
+    return int(value)
 
 
 def _lock(record: WorkflowModel) -> WorkflowModel:

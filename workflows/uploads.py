@@ -17,6 +17,9 @@ when it is called ``.txt``: it is refused as an unsupported type.
 Use ``validate_upload(f)`` in code, or ``UploadValidator()`` in a form or model field::
 
     attachment = forms.FileField(validators=[UploadValidator()])
+
+``fit_file_name`` shortens the name a file is *stored* under: forms count a name's
+characters, the filesystem its bytes (255 in UTF-8 on ext4, 85 Chinese characters).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "ALLOWED_TYPES",
     "UploadValidator",
     "detect_content_type",
+    "fit_file_name",
     "validate_upload",
 ]
 
@@ -239,6 +243,26 @@ class UploadValidator:
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+
+def fit_file_name(name: str, *, max_bytes: int, max_chars: int) -> str:
+    """``name`` cut to at most ``max_bytes`` in UTF-8 and ``max_chars`` characters.
+
+    The extension is kept (unless it alone is too long) and the stem is cut at a
+    character, never inside one.
+    """
+    stem, extension = os.path.splitext(name)
+    if len(extension) >= max_chars or len(extension.encode()) >= max_bytes:
+        stem, extension = name, ""
+    byte_room = max_bytes - len(extension.encode())
+    chars = 0
+    used = 0
+    for char in stem[: max_chars - len(extension)]:
+        used += len(char.encode())
+        if used > byte_room:
+            break
+        chars += 1
+    return stem[:chars] + extension
 
 
 def _error(code: str, **params: Any) -> ValidationError:

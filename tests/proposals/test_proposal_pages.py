@@ -23,6 +23,7 @@ from factories import (
 from workflow_checks import messages_of, refs
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
+from workflows.services import STALE_MESSAGE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -30,6 +31,7 @@ LIST = "proposals:proposal_list"
 CREATE = "proposals:proposal_create"
 TOO_LONG = "Ensure this value has at most 4000 characters (it has 4001)."
 NOT_NEGATIVE = "Ensure this value is greater than or equal to 0."
+AT_LEAST_ONE = "Ensure this value is greater than or equal to 1."  # no price or size of 0
 # Pitch deadlines (days from today) around the edges of every window.
 WINDOW_DAYS = (-3, 0, 7, 8, 14, 15, 30, 31)
 TEXT_SECTIONS = [n for n in ProposalReport.COPIED if not n.endswith("_area")]
@@ -394,8 +396,8 @@ def test_a_negative_price_or_area_is_a_field_error_and_nothing_is_saved(
 
     assert response.status_code == 400
     forms = response.context["comparables"].forms
-    assert forms[row].errors[field] == [NOT_NEGATIVE]
-    assert NOT_NEGATIVE in response.content.decode()
+    assert forms[row].errors[field] == [AT_LEAST_ONE]
+    assert AT_LEAST_ONE in response.content.decode()
     assert report_state(report) == before
 
 
@@ -443,6 +445,199 @@ def test_more_than_thirty_comparable_rows_are_refused(writing, client_for):
     assert response.status_code == 400
     assert response.context["comparables"].non_form_errors()
     assert report_state(report) == before
+
+
+ROWS_CHANGED = (
+    "The rows of the comparable-projects table are not those of the report: it was "
+    "changed in another window, or the page is incomplete. Nothing was saved: reload "
+    "the page and try again."
+)
+
+
+def two_rows(report: ProposalReport) -> tuple[ComparableProject, ComparableProject]:
+    return (
+        ComparableProjectFactory(report=report, name="Poly Riverside"),
+        ComparableProjectFactory(report=report, name="Vanke Park"),
+    )
+
+
+def check_rows_refused(response, report: ProposalReport, before: tuple) -> None:
+    """Refused with the table's message (no 500), nothing saved."""
+    assert response.status_code == 400
+    assert response.context["comparables"].non_form_errors() == [ROWS_CHANGED]
+    assert ROWS_CHANGED in response.content.decode()
+    assert report_state(report) == before
+
+
+def check_stale_draft(response, report: ProposalReport, before: tuple, *texts: str) -> None:
+    """Refused as a stale page (409), nothing saved, the form shown again with
+    what the user wrote."""
+    assert response.status_code == 409
+    assert messages_of(response) == [str(STALE_MESSAGE)]
+    assert report_state(report) == before
+    html = response.content.decode()
+    for text in texts:
+        assert text in html
+    assert 'data-testid="stale-draft"' in html
+    version = ProposalReport.objects.values_list("version", flat=True).get(pk=report.pk)
+    assert f'name="_version" value="{version}"' in html
+
+
+def test_saving_after_a_row_was_deleted_in_another_tab_is_refused_and_saves_nothing(
+    writing, client_for
+):
+    record, report, researcher = writing
+    _kept, gone = two_rows(report)
+    # The second tab's page: both rows, with a new text for the site.
+    stale = report_post_data(report, rows=[{}, {"name": "Vanke Park (phase 2)"}], site="Tab two")
+    client = client_for(researcher)
+    deleted = client.post(
+        report_url(record, 1, edit=True),
+        report_post_data(report, rows=[{}, {"DELETE": "on"}]),
+        follow=True,
+    )
+    assert messages_of(deleted) == ["Report saved."]
+    assert not ComparableProject.objects.filter(pk=gone.pk).exists()
+    before = report_state(report)
+
+    response = client.post(report_url(record, 1, edit=True), stale)
+
+    check_stale_draft(response, report, before, "Tab two", "Vanke Park (phase 2)")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"comparables-INITIAL_FORMS": "3"},  # more rows than the report has
+        {"comparables-INITIAL_FORMS": "1"},  # the second row would be saved as a new one
+        {"comparables-INITIAL_FORMS": "0"},  # both rows would be duplicated
+        {"comparables-INITIAL_FORMS": "-1"},
+        {"comparables-1-id": "x"},
+        {"comparables-1-id": ""},
+        {"comparables-1-id": "first"},  # the first row's id twice
+        {"comparables-1-id": "other"},  # a row of another proposal's report
+        {"comparables-2-id": "first"},  # a new row naming an existing one
+    ],
+    ids=[
+        "initial_too_many",
+        "initial_too_few",
+        "initial_zero",
+        "initial_negative",
+        "id_malformed",
+        "id_missing",
+        "id_repeated",
+        "id_of_another_report",
+        "new_row_with_an_id",
+    ],
+)
+def test_a_tampered_comparables_table_is_refused_and_saves_nothing(tamper, writing, client_for):
+    record, report, researcher = writing
+    first, _second = two_rows(report)
+    other = ComparableProjectFactory(name="Another proposal's row")
+    before = report_state(report)
+    data = report_post_data(
+        report, rows=[{}, {}, {"name": "New estate", "price": 1}], **report_sections()
+    )
+    ids = {"first": str(first.pk), "other": str(other.pk)}
+    data.update({key: ids.get(value, value) for key, value in tamper.items()})
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    check_rows_refused(response, report, before)
+    other.refresh_from_db()
+    assert other.name == "Another proposal's row"
+
+
+# --- Two tabs on one draft ------------------------------------------------------------------
+
+
+def test_the_edit_page_posts_the_drafts_version(writing, client_for):
+    record, report, researcher = writing
+    ProposalReport.objects.filter(pk=report.pk).update(version=7)
+
+    html = client_for(researcher).get(report_url(record, 1, edit=True)).content.decode()
+
+    assert 'name="_version" value="7"' in html
+
+
+def test_every_save_of_the_draft_counts_a_version(writing, client_for):
+    record, report, researcher = writing
+    client = client_for(researcher)
+
+    for text in ("First", "Second"):
+        client.post(report_url(record, 1, edit=True), report_post_data(report, site=text))
+
+    report.refresh_from_db()
+    assert (report.site, report.version) == ("Second", 2)
+
+
+def test_the_later_of_two_tabs_is_refused_and_keeps_its_text(writing, client_for):
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one", consumers="Young families")
+    second_tab = report_post_data(report, site="Tab two", consumers="Retired couples")
+    client = client_for(researcher)
+    saved = client.post(report_url(record, 1, edit=True), first_tab, follow=True)
+    assert messages_of(saved) == ["Report saved."]
+    before = report_state(report)
+
+    response = client.post(report_url(record, 1, edit=True), second_tab)
+
+    check_stale_draft(response, report, before, "Tab two", "Retired couples")
+    assert response.context["form"]["site"].value() == "Tab two"
+    report.refresh_from_db()
+    assert (report.site, report.consumers, report.version) == ("Tab one", "Young families", 1)
+
+
+def test_the_refused_tab_saves_once_its_user_saves_again_from_the_page_shown(writing, client_for):
+    # The page shown after the refusal carries the current version: saving it
+    # again is a choice made knowing that the other tab saved.
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one")
+    second_tab = report_post_data(report, site="Tab two")
+    client = client_for(researcher)
+    client.post(report_url(record, 1, edit=True), first_tab)
+    refused = client.post(report_url(record, 1, edit=True), second_tab)
+    shown = re.search(r'name="_version" value="(\d+)"', refused.content.decode())[1]
+
+    again = client.post(report_url(record, 1, edit=True), {**second_tab, "_version": shown})
+
+    assert again.status_code == 302
+    report.refresh_from_db()
+    assert (report.site, report.version) == ("Tab two", 2)
+
+
+def test_a_refused_tab_in_chinese_says_so_in_chinese(writing, client_for):
+    record, report, researcher = writing
+    first_tab = report_post_data(report, site="Tab one")
+    second_tab = report_post_data(report, site="Tab two")
+    client = client_for(researcher, language="zh-hans")
+    client.post(report_url(record, 1, edit=True), first_tab, follow=True)
+
+    response = client.post(report_url(record, 1, edit=True), second_tab)
+
+    assert response.status_code == 409
+    assert messages_of(response) == [
+        "在您查看期间，本记录已被他人修改（或该步骤已被执行）。未做任何更改：请查看记录的当前状态后重试。"
+    ]
+    assert "您填写的内容保留在下方" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["_seq", "_version"])
+@pytest.mark.parametrize("value", [None, "", "x", "1.5", "-1", "9" * 5000])
+def test_a_draft_posted_without_a_readable_step_number_or_version_saves_nothing(
+    field, value, writing, client_for
+):
+    record, report, researcher = writing
+    ComparableProjectFactory(report=report, name="Poly Riverside")
+    before = report_state(report)
+    data = report_post_data(report, rows=[{"name": "Renamed"}], site="Hand-made POST")
+    del data[field]
+    if value is not None:
+        data[field] = value
+
+    response = client_for(researcher).post(report_url(record, 1, edit=True), data)
+
+    check_stale_draft(response, report, before, "Hand-made POST", "Renamed")
 
 
 @pytest.mark.parametrize("role", ["marketing_manager", "bd", "strategy", "creative", "gm"])

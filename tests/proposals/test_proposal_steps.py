@@ -78,7 +78,16 @@ INCOMPLETE = "The report needs every section filled in before it is submitted."
 FROZEN = "This revision was submitted and can no longer be changed."
 WAITING = "Waiting for every department to sign."
 # What a report holds, from the model: every field but its bookkeeping.
-BOOKKEEPING = {"id", "proposal", "kind", "revision", "based_on", "created_at", "updated_at"}
+BOOKKEEPING = {
+    "id",
+    "proposal",
+    "kind",
+    "revision",
+    "based_on",
+    "created_at",
+    "updated_at",
+    "version",
+}
 BOOKKEEPING |= {"updated_by", "submitted_at", "submitted_by", "approved_at", "approved_by"}
 SECTIONS = [f.name for f in ProposalReport._meta.concrete_fields if f.name not in BOOKKEEPING]
 TEXT_SECTIONS = [n for n in SECTIONS if not n.endswith("_area")]

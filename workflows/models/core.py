@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
+from ..uploads import fit_file_name
+from ..validators import FUTURE_DATE
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -251,9 +253,20 @@ class SignOff(models.Model):
         return f"{self.role}: {self.decision}"
 
 
+# One component of a path on the filesystem, in bytes (NAME_MAX on ext4, XFS, tmpfs).
+NAME_MAX_BYTES = 255
+# What the storage adds to a name already taken: "_" and seven random characters.
+STORAGE_SUFFIX = 8
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where an upload is stored. The name is shortened to fit the filesystem and
+    the field, the storage's suffix included; ``original_name`` keeps the full one."""
     now = timezone.now()
-    return f"attachments/{instance.content_type.app_label}/{now:%Y/%m}/{filename}"
+    folder = f"attachments/{instance.content_type.app_label}/{now:%Y/%m}/"
+    max_chars = Attachment._meta.get_field("file").max_length - len(folder) - STORAGE_SUFFIX
+    name = fit_file_name(filename, max_bytes=NAME_MAX_BYTES - STORAGE_SUFFIX, max_chars=max_chars)
+    return folder + name
 
 
 class Attachment(models.Model):
@@ -307,7 +320,7 @@ class CalendarDay(models.Model):
     """A day that is not what its weekday says: a public holiday on a weekday,
     or a weekend day worked in exchange (调休)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=FUTURE_DATE)
     working = models.BooleanField(
         _("working day"),
         default=False,

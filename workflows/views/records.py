@@ -32,15 +32,15 @@ from ..services import (
     StaleRecord,
     StepNotAvailable,
     attachment_add,
+    posted_seq,
     record_create,
-    seen_seq_from,
     signoff_record,
     transition_perform,
 )
 
 
-def _seen_seq(request: HttpRequest) -> int | None:
-    return seen_seq_from(request.POST.get("_seq"))
+def _seen_seq(request: HttpRequest) -> int:
+    return posted_seq(request.POST)
 
 
 def _with_prefix(values: Any, prefix: str) -> Any:
