@@ -20,8 +20,9 @@ from django.urls import reverse
 from factories import SampleOrderFactory, UserFactory, step_data
 
 from workflows.models import Outbox
+from workflows.outbox import DELIVER_OUTBOX
+from workflows.outbox import enqueue as real_enqueue
 from workflows.services import transition_perform
-from workflows.tasks import enqueue as real_enqueue
 
 
 @pytest.fixture
@@ -133,11 +134,9 @@ def broker_hung(settings, monkeypatch) -> Iterator[HungRedis]:
         finally:
             hung.publishes.append(time.monotonic() - started)
 
-    monkeypatch.setattr("workflows.tasks.enqueue", timed)
+    monkeypatch.setattr("workflows.outbox.enqueue", timed)
     # The first publish of a process imports the Redis transport: paid once, hung or not.
-    from workflows.tasks import deliver_outbox
-
-    real_enqueue(deliver_outbox, 0)
+    real_enqueue(DELIVER_OUTBOX, 0)
     yield hung
     app.conf.broker_url, app.conf.broker_transport_options = saved
     app._pool = None
@@ -154,7 +153,7 @@ def test_a_hung_redis_costs_a_transition_under_a_second_and_the_work_waits_in_th
     UserFactory(roles=["sample_room"])
     hung = request.getfixturevalue("broker_hung")
 
-    with caplog.at_level(logging.ERROR, logger="workflows.tasks"):
+    with caplog.at_level(logging.ERROR, logger="workflows.outbox"):
         record = transition_perform(
             record=record,
             name="issue_work_order",

@@ -2,7 +2,7 @@
 page with its actions, the list, the creation form (``records``), the inbox,
 notifications, attachments and the diagram, and the error pages."""
 
-from .errors import page_not_found, permission_denied, server_error
+from .errors import page_not_found, permission_denied
 from .files import attachment_download, diagram_view
 from .inbox import inbox_view
 from .records import WorkflowCreateView, WorkflowDetailView, WorkflowListView
@@ -16,5 +16,4 @@ __all__ = [
     "inbox_view",
     "page_not_found",
     "permission_denied",
-    "server_error",
 ]
