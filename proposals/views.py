@@ -12,7 +12,7 @@ from workflows.services import StaleRecord, seen_seq_from
 from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
 
 from .filters import ProposalFilter
-from .forms import ComparableFormSet, ProposalForm, ReportForm
+from .forms import ComparableFormSet, ReportForm
 from .models import Proposal, ProposalReport
 from .services import report_may_edit, report_save
 
@@ -42,10 +42,6 @@ class ProposalDetailView(WorkflowDetailView):
 
 class ProposalCreateView(WorkflowCreateView):
     model = Proposal
-    form_class = ProposalForm
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"owner": self.request.user.pk}
 
 
 def _report(request: HttpRequest, pk: int, revision: int) -> ProposalReport:

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
 
 from .filters import BoardFilter, SampleOrderFilter
-from .forms import BoardForm, SampleOrderForm
 from .models import Board, SampleOrder
 
 
@@ -31,10 +30,6 @@ class SampleOrderDetailView(WorkflowDetailView):
 
 class SampleOrderCreateView(WorkflowCreateView):
     model = SampleOrder
-    form_class = SampleOrderForm
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"salesperson": self.request.user.pk}
 
 
 def sampleorder_print(request: HttpRequest, pk: int) -> HttpResponse:
@@ -61,7 +56,3 @@ class BoardDetailView(WorkflowDetailView):
 
 class BoardCreateView(WorkflowCreateView):
     model = Board
-    form_class = BoardForm
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"salesperson": self.request.user.pk}

@@ -23,9 +23,9 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflow engine")
 
     def ready(self) -> None:
-        from .registry import app_modules, bind_permissions
+        from .registry import app_modules, bind_transitions
 
-        bind_permissions()
+        bind_transitions()
         # Every app's Celery tasks are registered at start-up, so that the
         # outbox finds a task by its name in any process (web, worker, shell).
         list(app_modules("tasks"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .declarations import Step, step_of
 from .models import Escalation, SignOff, WorkflowModel
 from .registry import transition_codename
+from .roles import role_members  # noqa: F401  (the pickers' users, read from here too)
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -37,14 +37,6 @@ def user_roles(user: AbstractBaseUser) -> set[str]:
 
 def _perms(user: AbstractBaseUser) -> set[str]:
     return user.get_all_permissions() if user.is_active else set()
-
-
-def role_members(code: str, *, active_only: bool = True) -> QuerySet:
-    """The users holding a role, for pickers (a salesperson, a business developer)."""
-    users = get_user_model().objects.filter(groups__name=code)
-    if active_only:
-        users = users.filter(is_active=True)
-    return users.order_by("username")
 
 
 def can_view_process(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:

@@ -5,7 +5,7 @@ attachments, rights and the working calendar. The audit trail is django-fsm-log'
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -17,9 +17,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
+from ..declarations import DueRule, FormFields, SignOffStep, Step, compute_due, step_of
 
 if TYPE_CHECKING:
+    from django import forms
     from django_fsm import Transition
 
 
@@ -87,6 +88,15 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     # How the timeline names an audit entry that opens a record rather than
     # moves it (``record_start(name=...)``), besides the engine's "create".
     start_labels: ClassVar[dict[str, str | Promise]] = {}
+
+    # Forms. The owner picker offers this role's members.
+    owner_role: ClassVar[str | None] = None
+    # The form that opens a record: ``form_fields([...], not_in_past=[...])``, a
+    # ModelForm class or its dotted path; None: records are not opened on a page.
+    create_form: ClassVar[FormFields | type[forms.ModelForm] | str | None] = None
+    # Widgets of fields in every form the engine builds for the model (a radio
+    # choice, a taller text area); dates and text areas have the engine's own.
+    form_widgets: ClassVar[dict[str, Any]] = {}
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     created_by = models.ForeignKey(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from ..diagram import process_diagram
-from ..forms import AttachmentForm, SignOffForm, transition_form
+from ..forms import AttachmentForm, SignOffForm, create_form_class, transition_form
 from ..models import WorkflowModel
 from ..rights import available_actions, can_create, can_view_process, can_view_record, user_roles
 from ..roles import role_label
@@ -295,15 +295,27 @@ class WorkflowListView(View):
 
 
 class WorkflowCreateView(View):
+    """The form that opens a record: the model's ``create_form``, with the
+    signed-in user as the record's owner to begin with."""
+
     model: type[WorkflowModel]
-    form_class: type[forms.ModelForm]
+    form_class: type[forms.ModelForm] | None = None
     template_name = "workflows/record_form.html"
 
     def check(self) -> None:
         if not can_create(self.request.user, self.model):
             raise PermissionDenied(_("Your role may not create this record."))
 
+    def get_form_class(self) -> type[forms.ModelForm]:
+        form_class = self.form_class or create_form_class(self.model)
+        if form_class is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} declares no create_form")
+        return form_class
+
     def get_initial(self) -> dict[str, Any]:
+        owner = self.model.owner_field
+        if owner in self.get_form_class().base_fields:
+            return {owner: self.request.user.pk}
         return {}
 
     def render_form(self, form: forms.ModelForm, status: int = 200) -> HttpResponse:
@@ -316,11 +328,11 @@ class WorkflowCreateView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        return self.render_form(self.form_class(initial=self.get_initial()))
+        return self.render_form(self.get_form_class()(initial=self.get_initial()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        form = self.form_class(request.POST, request.FILES)
+        form = self.get_form_class()(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
         record = record_create(form=form, user=request.user)
