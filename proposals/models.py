@@ -69,6 +69,11 @@ class Proposal(WorkflowModel):
         "developer_background": forms.Textarea(attrs={"rows": 4}),
         "research_plan": forms.Textarea(attrs={"rows": 4}),
     }
+    search_fields = ("reference", "project_name", "developer_name", "location", "plot")
+    list_columns = ("project_name", "developer_name", "owner", "pitch_deadline")
+    list_filterset = "proposals.filters.ProposalFilter"  # the developer and the pitch window
+    list_related = ("owner",)
+    record_related = ("owner", "decided_by")
     sign_off_steps = {
         State.CONSULTING: SignOffStep(
             roles=("strategy", "creative"),
@@ -379,6 +384,17 @@ class Proposal(WorkflowModel):
     @property
     def subject(self) -> str:
         return f"{self.project_name} · {self.developer_name}"
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        from .services import report_may_edit  # the services import this module
+
+        reports = list(self.reports.select_related("submitted_by", "approved_by"))
+        draft = next((r for r in reversed(reports) if not r.frozen), None)
+        return {
+            "reports": reports,
+            "draft": draft,
+            "may_edit_report": draft is not None and report_may_edit(self, user),
+        }
 
     # Reports
 

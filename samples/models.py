@@ -69,6 +69,11 @@ class SampleOrder(WorkflowModel):
         limit_choices_to={"customer": {"active": True}},
     )
     form_widgets = {"materials": forms.Textarea(attrs={"rows": 2})}
+    search_fields = ("reference", "product_name", "product_code", "customer__name", "tracking_no")
+    list_columns = ("customer", "product_name", "round", "salesperson", "due_date")
+    list_filters = ("customer",)
+    list_related = ("customer", "salesperson")
+    record_related = ("customer", "salesperson", "order_clerk", "inspected_by", "previous_round")
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -403,6 +408,9 @@ class SampleOrder(WorkflowModel):
     def subject(self) -> str:
         return f"{self.product_name} · {self.customer.name}"
 
+    def page_context(self, user: Any) -> dict[str, Any]:
+        return {"rounds": self.rounds()}
+
     def rounds(self) -> list[SampleOrder]:
         """Every round of this sample, first to last."""
         first = self
@@ -451,6 +459,11 @@ class Board(WorkflowModel):
         ],
         not_in_past=["due_date"],
     )
+    search_fields = ("reference", "product_name", "customer_order_no", "customer__name")
+    list_columns = ("kind", "customer", "customer_order_no", "product_name", "round")
+    list_filters = ("kind", "customer")
+    list_related = ("customer", "salesperson")
+    record_related = ("customer", "salesperson")
 
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.MAKING, protected=True
