@@ -1,15 +1,10 @@
 from django.contrib import admin
 
-from workflows.admin import WorkflowAdminMixin
+from workflows.admin import register_process
 
 from .models import ComparableProject, Proposal, ProposalReport
 
-
-@admin.register(Proposal)
-class ProposalAdmin(WorkflowAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "project_name", "developer_name", "pitch_deadline", "state"]
-    list_filter = ["state"]
-    search_fields = ["reference", "project_name", "developer_name"]
+register_process(Proposal)
 
 
 class ComparableInline(admin.TabularInline):

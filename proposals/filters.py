@@ -1,3 +1,6 @@
+"""The proposals' own list filters; the engine adds state, the business
+developer, overdue and mine (workflows.filters.filterset_for)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.filters import WorkflowFilterSet
-from workflows.rights import role_members
-
-from .models import Proposal
 
 
 class ProposalFilter(WorkflowFilterSet):
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Proposal.State.choices)
     developer = django_filters.CharFilter(
         label=_("Developer"), field_name="developer_name", lookup_expr="icontains"
     )
@@ -29,15 +28,6 @@ class ProposalFilter(WorkflowFilterSet):
         empty_label=_("Any"),
         method="filter_deadline",
     )
-    owner = django_filters.ModelChoiceFilter(
-        label=_("Business developer"),
-        queryset=role_members("bd", active_only=False),
-        empty_label=_("Anyone"),
-    )
-
-    class Meta:
-        model = Proposal
-        fields = ["state", "developer", "deadline", "owner", "overdue"]
 
     def filter_deadline(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         today = timezone.localdate()

@@ -6,60 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import StepModelForm, apply_model_limits
-from workflows.rights import role_members
 
-from .models import ComparableProject, Proposal, ProposalReport
-
-
-class ProposalForm(StepModelForm):
-    """BD records a developer's project (项目线索)."""
-
-    not_in_past = ("pitch_deadline",)
-
-    class Meta:
-        model = Proposal
-        fields = [
-            "developer_name",
-            "developer_contact",
-            "developer_phone",
-            "project_name",
-            "plot",
-            "location",
-            "pitch_deadline",
-            "owner",
-            "lead_notes",
-        ]
-        widgets = {"lead_notes": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = role_members("bd")
-
-
-class AssessmentForm(StepModelForm):
-    required = ("developer_background", "recommendation", "recommendation_reason")
-
-    class Meta:
-        model = Proposal
-        fields = ["developer_background", "recommendation", "recommendation_reason"]
-        widgets = {
-            "developer_background": forms.Textarea(attrs={"rows": 4}),
-            "recommendation": forms.RadioSelect,
-            "recommendation_reason": forms.Textarea(attrs={"rows": 3}),
-        }
+from .models import ComparableProject, ProposalReport
 
 
 class ResearchPlanForm(StepModelForm):
-    required = ("developer_requirements", "research_plan", "preliminary_due")
-    not_in_past = ("preliminary_due",)
-
-    class Meta:
-        model = Proposal
-        fields = ["developer_requirements", "research_plan", "preliminary_due"]
-        widgets = {
-            "developer_requirements": forms.Textarea(attrs={"rows": 3}),
-            "research_plan": forms.Textarea(attrs={"rows": 4}),
-        }
+    """The research plan's step (its fields are declared on the step): the
+    preliminary report is due before the developer's pitch deadline."""
 
     def clean_preliminary_due(self) -> Any:
         value = self.cleaned_data.get("preliminary_due")
@@ -70,14 +23,6 @@ class ResearchPlanForm(StepModelForm):
                 code="after_pitch",
             )
         return value
-
-
-class WonForm(StepModelForm):
-    required = ("contract_signed_on",)
-
-    class Meta:
-        model = Proposal
-        fields = ["contract_signed_on"]
 
 
 class ReportForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,7 +14,7 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import OwnerOnly, SignOffStep, step
+from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
 from workflows.models import WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -53,6 +54,31 @@ class Proposal(WorkflowModel):
     creator_roles = ("bd",)
     initial_due = WorkingDays(2)
     final_deadline_field = "pitch_deadline"
+    owner_role = "bd"
+    create_form = form_fields(
+        [
+            "developer_name",
+            "developer_contact",
+            "developer_phone",
+            "project_name",
+            "plot",
+            "location",
+            "pitch_deadline",
+            "owner",
+            "lead_notes",
+        ],
+        not_in_past=["pitch_deadline"],
+    )
+    form_widgets = {
+        "recommendation": forms.RadioSelect,
+        "developer_background": forms.Textarea(attrs={"rows": 4}),
+        "research_plan": forms.Textarea(attrs={"rows": 4}),
+    }
+    search_fields = ("reference", "project_name", "developer_name", "location", "plot")
+    list_columns = ("project_name", "developer_name", "owner", "pitch_deadline")
+    list_filterset = "proposals.filters.ProposalFilter"  # the developer and the pitch window
+    list_related = ("owner",)
+    record_related = ("owner", "decided_by")
     sign_off_steps = {
         State.CONSULTING: SignOffStep(
             roles=("strategy", "creative"),
@@ -142,7 +168,8 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Recommend pitch or not"),
             roles=["researcher"],
-            form="proposals.forms.AssessmentForm",
+            fields=["developer_background", "recommendation", "recommendation_reason"],
+            required=["developer_background", "recommendation", "recommendation_reason"],
             attachments=True,
             due=WorkingDays(2),
         ),
@@ -187,6 +214,9 @@ class Proposal(WorkflowModel):
         custom=step(
             label=_("Start research with this plan"),
             roles=["researcher"],
+            fields=["developer_requirements", "research_plan", "preliminary_due"],
+            required=["developer_requirements", "research_plan", "preliminary_due"],
+            not_in_past=["preliminary_due"],
             form="proposals.forms.ResearchPlanForm",
             due="preliminary_due",
             effect="proposals.services.report_open_draft",
@@ -312,7 +342,8 @@ class Proposal(WorkflowModel):
             label=_("Won: agency contract signed"),
             roles=["bd"],
             rule=OwnerOnly("owner"),
-            form="proposals.forms.WonForm",
+            fields=["contract_signed_on"],
+            required=["contract_signed_on"],
             attachments=True,
             style="success",
         ),
@@ -362,6 +393,17 @@ class Proposal(WorkflowModel):
     @property
     def subject(self) -> str:
         return f"{self.project_name} · {self.developer_name}"
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        from .services import report_may_edit  # the services import this module
+
+        reports = list(self.reports.select_related("submitted_by", "approved_by"))
+        draft = next((r for r in reversed(reports) if not r.frozen), None)
+        return {
+            "reports": reports,
+            "draft": draft,
+            "may_edit_report": draft is not None and report_may_edit(self, user),
+        }
 
     # Reports
 

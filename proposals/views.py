@@ -1,6 +1,7 @@
-from __future__ import annotations
+"""The proposals' report pages; the proposal's own pages are the engine's
+(proposals/urls.py)."""
 
-from typing import Any
+from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -8,50 +9,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from workflows.rights import readable
 from workflows.services import FormInvalid, StaleRecord, posted_seq
-from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
 
-from .filters import ProposalFilter
-from .forms import ComparableFormSet, ProposalForm, ReportForm
+from .forms import ComparableFormSet, ReportForm
 from .models import Proposal, ProposalReport
 from .services import ReportMovedOn, report_may_edit, report_save
 
 
-class ProposalListView(WorkflowListView):
-    model = Proposal
-    template_name = "proposals/proposal_list.html"
-    filterset_class = ProposalFilter
-    search_fields = ("reference", "project_name", "developer_name", "location", "plot")
-    select_related = ("owner",)
-
-
-class ProposalDetailView(WorkflowDetailView):
-    model = Proposal
-    template_name = "proposals/proposal_detail.html"
-    select_related = ("owner", "decided_by")
-
-    def extra_context(self, record: Proposal) -> dict[str, Any]:
-        reports = list(record.reports.select_related("submitted_by", "approved_by"))
-        draft = next((r for r in reversed(reports) if not r.frozen), None)
-        return {
-            "reports": reports,
-            "draft": draft,
-            "may_edit_report": draft is not None and report_may_edit(record, self.request.user),
-        }
-
-
-class ProposalCreateView(WorkflowCreateView):
-    model = Proposal
-    form_class = ProposalForm
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"owner": self.request.user.pk}
-
-
 def _report(request: HttpRequest, pk: int, revision: int) -> ProposalReport:
-    view = ProposalDetailView()
-    view.request = request
-    proposal = view.get_record(pk)
+    proposal = get_object_or_404(readable(request.user, Proposal, pk), pk=pk)
     return get_object_or_404(
         ProposalReport.objects.select_related("proposal", "submitted_by", "approved_by"),
         proposal=proposal,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,7 +15,7 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import OwnerOnly, SignOffStep, step
+from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
 from workflows.models import WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -56,6 +57,28 @@ class SampleOrder(WorkflowModel):
     creator_roles = ("sales",)
     start_labels = {"new_round": _("Created as a new round")}
     initial_due = WorkingDays(1)  # the order clerk issues the work order within a day
+    owner_role = "sales"
+    create_form = form_fields(
+        [
+            "customer",
+            "salesperson",
+            "product_name",
+            "product_code",
+            "quantity",
+            "requirements",
+            "materials",
+            "due_date",
+        ],
+        not_in_past=["due_date"],
+        labels={"due_date": _("requested due date")},
+        limit_choices_to={"customer": {"active": True}},
+    )
+    form_widgets = {"materials": forms.Textarea(attrs={"rows": 2})}
+    search_fields = ("reference", "product_name", "product_code", "customer__name", "tracking_no")
+    list_columns = ("customer", "product_name", "round", "salesperson", "due_date")
+    list_filters = ("customer",)
+    list_related = ("customer", "salesperson")
+    record_related = ("customer", "salesperson", "order_clerk", "inspected_by", "previous_round")
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -161,7 +184,9 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Issue work order"),
             roles=["sales_assistant"],
-            form="samples.forms.WorkOrderForm",
+            fields=["quantity", "due_date", "production_plan"],
+            required=["due_date", "production_plan"],
+            not_in_past=["due_date"],
             due=WorkingDays(1),
             help_text=_("Issue the sample work order and production plan with a due date."),
         ),
@@ -186,7 +211,9 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Outsource a process"),
             roles=["pmc"],
-            form="samples.forms.OutsourceForm",
+            fields=["outsource_vendor", "outsource_process", "outsource_return_date"],
+            required=["outsource_vendor", "outsource_process", "outsource_return_date"],
+            not_in_past=["outsource_return_date"],
             due="outsource_return_date",
             notify=["sample_room"],
             style="secondary",
@@ -269,7 +296,8 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Release with delivery note"),
             roles=["warehouse"],
-            form="samples.forms.DeliveryNoteForm",
+            fields=["delivery_note_no"],
+            required=["delivery_note_no"],
             due=WorkingDays(3),
         ),
     )
@@ -284,7 +312,8 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Send by courier"),
             roles=["sales"],
-            form="samples.forms.CourierForm",
+            fields=["courier", "tracking_no"],
+            required=["courier", "tracking_no"],
             rule=OwnerOnly("salesperson"),
             due=WorkingDays(3),
             style="secondary",
@@ -315,7 +344,7 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Customer approves"),
             roles=["sales"],
-            form="samples.forms.FeedbackForm",
+            fields=["customer_feedback"],
             rule=OwnerOnly("salesperson"),
             attachments=True,
             style="success",
@@ -332,7 +361,8 @@ class SampleOrder(WorkflowModel):
         custom=step(
             label=_("Customer rejects"),
             roles=["sales"],
-            form="samples.forms.RejectionForm",
+            fields=["customer_feedback"],
+            required=["customer_feedback"],
             rule=OwnerOnly("salesperson"),
             attachments=True,
             due=WorkingDays(2),
@@ -389,6 +419,9 @@ class SampleOrder(WorkflowModel):
     def subject(self) -> str:
         return f"{self.product_name} · {self.customer.name}"
 
+    def page_context(self, user: Any) -> dict[str, Any]:
+        return {"rounds": self.rounds()}
+
     def rounds(self) -> list[SampleOrder]:
         """Every round of this sample, first to last."""
         first = self
@@ -424,6 +457,24 @@ class Board(WorkflowModel):
     owner_field = "salesperson"
     creator_roles = ("sales",)
     initial_due = "due_date"
+    owner_role = "sales"
+    create_form = form_fields(
+        [
+            "kind",
+            "customer",
+            "customer_order_no",
+            "salesperson",
+            "product_name",
+            "requirements",
+            "due_date",
+        ],
+        not_in_past=["due_date"],
+    )
+    search_fields = ("reference", "product_name", "customer_order_no", "customer__name")
+    list_columns = ("kind", "customer", "customer_order_no", "product_name", "round")
+    list_filters = ("kind", "customer")
+    list_related = ("customer", "salesperson")
+    record_related = ("customer", "salesperson")
 
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.MAKING, protected=True
@@ -503,7 +554,8 @@ class Board(WorkflowModel):
         custom=step(
             label=_("Customer signed"),
             roles=["sales"],
-            form="samples.forms.BoardSignatureForm",
+            fields=["customer_signatory", "signed_on"],
+            required=["customer_signatory", "signed_on"],
             rule=OwnerOnly("salesperson"),
             attachments=True,
             style="success",
@@ -519,7 +571,8 @@ class Board(WorkflowModel):
         custom=step(
             label=_("Customer rejected"),
             roles=["sales"],
-            form="samples.forms.BoardRejectionForm",
+            fields=["rejection_reason"],
+            required=["rejection_reason"],
             rule=OwnerOnly("salesperson"),
             attachments=True,
             due=WorkingDays(2),
@@ -537,7 +590,9 @@ class Board(WorkflowModel):
             label=_("Remake board"),
             roles=["sales"],
             rule=OwnerOnly("salesperson"),
-            form="samples.forms.BoardRemakeForm",
+            fields=["due_date"],
+            required=["due_date"],
+            not_in_past=["due_date"],
             due="due_date",
             notify=["sample_room"],
         ),

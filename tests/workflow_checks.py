@@ -21,8 +21,8 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 from factories import post_data, step_data
 
-from workflows.declarations import form_class_of, step_of
-from workflows.forms import transition_form
+from workflows.declarations import step_of
+from workflows.forms import form_class_of, transition_form
 from workflows.roles import ROLES
 
 ROLE_CODES = [r.code for r in ROLES]

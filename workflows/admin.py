@@ -27,6 +27,7 @@ from .models import (
     Reminder,
     ScheduleRun,
     SignOff,
+    WorkflowModel,
 )
 from .rights import available_actions
 from .services import (
@@ -122,6 +123,39 @@ class WorkflowAdminMixin:
             "title": f"{record.reference}: {step.label}",
         }
         return render(request, "admin/workflows/step_form.html", context, status=status)
+
+
+class WorkflowAdmin(WorkflowAdminMixin, admin.ModelAdmin):
+    """A process model's admin from its declarations: the reference, the
+    ``list_columns``, the state and the step's deadline; filters on the state
+    and the declared ``list_filters`` that are fields; the list's search and
+    ``list_related``. A subclass may set any of them itself."""
+
+    def __init__(self, model: type[WorkflowModel], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        defaults = process_admin_options(model)
+        for name, value in defaults.items():
+            if getattr(type(self), name) is getattr(admin.ModelAdmin, name):  # not set
+                setattr(self, name, value)
+
+
+def process_admin_options(model: type[WorkflowModel]) -> dict[str, Any]:
+    """What ``WorkflowAdmin`` shows of ``model`` unless told otherwise."""
+    field_names = {f.name for f in model._meta.get_fields()}
+    return {
+        "list_display": ["reference", *model.list_columns, "state", "step_due_at"],
+        "list_filter": ["state", *(n for n in model.list_filters if n in field_names)],
+        "search_fields": list(model.search_fields),
+        "list_select_related": list(model.list_related),
+    }
+
+
+def register_process(
+    *models: type[WorkflowModel], admin_class: type[WorkflowAdmin] = WorkflowAdmin
+) -> None:
+    """Register each process model with ``WorkflowAdmin`` (or a subclass of it)."""
+    for model in models:
+        admin.site.register(model, admin_class)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

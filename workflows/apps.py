@@ -24,9 +24,9 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the declaration checks)
-        from .registry import app_modules, bind_permissions
+        from .registry import app_modules, bind_transitions
 
-        bind_permissions()
+        bind_transitions()
         # Every app's Celery tasks are registered at start-up, so that the
         # outbox finds a task by its name in any process (web, worker, shell).
         list(app_modules("tasks"))

@@ -9,14 +9,15 @@ notify.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .roles import check_roles
@@ -80,12 +81,85 @@ class NotBy(Rule):
         return ~Q(**{f"{self.field}_id": user.pk})
 
 
+@dataclass(frozen=True, eq=False)
+class FormFields:
+    """A form made of the record's own model fields, built by the engine
+    (``workflows.forms.model_form_class``): a step's ``fields=``, or a model's
+    ``create_form``.
+
+    ``required``: fields the form must get although the model allows them blank
+    (later steps fill them in); ``not_in_past``: date fields that may not be
+    earlier than today; ``labels``: a field's name in this form only;
+    ``limit_choices_to``: the rows a relation offers here (active customers).
+    Compared by identity: each declaration is its own form.
+    """
+
+    fields: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    not_in_past: tuple[str, ...] = ()
+    labels: Mapping[str, Label] = field(default_factory=dict)
+    limit_choices_to: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.fields:
+            raise ValueError("a form of model fields needs at least one field")
+        for part in ("required", "not_in_past", "labels", "limit_choices_to"):
+            unknown = [n for n in getattr(self, part) if n not in self.fields]
+            if unknown:
+                raise ValueError(f"{part} names fields the form does not have: {unknown}")
+        # Declarations are shared by every request: nothing may change them.
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+        object.__setattr__(
+            self,
+            "limit_choices_to",
+            MappingProxyType(
+                {k: MappingProxyType(dict(v)) for k, v in self.limit_choices_to.items()}
+            ),
+        )
+
+    def check(self, model: type[WorkflowModel], where: str) -> None:
+        """Each field is an editable field of ``model`` (fail at start-up, not on a page)."""
+        for name in self.fields:
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise ImproperlyConfigured(
+                    f"{where}: {model.__name__} has no field {name!r}"
+                ) from None
+            if not getattr(model_field, "editable", False) or not model_field.concrete:
+                raise ImproperlyConfigured(
+                    f"{where}: {model.__name__}.{name} is not an editable field"
+                )
+
+
+def form_fields(
+    fields: Iterable[str],
+    *,
+    required: Iterable[str] = (),
+    not_in_past: Iterable[str] = (),
+    labels: Mapping[str, Label] | None = None,
+    limit_choices_to: Mapping[str, Mapping[str, Any]] | None = None,
+) -> FormFields:
+    """A ``FormFields`` from lists, as a model's ``create_form`` declares it."""
+    return FormFields(
+        fields=tuple(fields),
+        required=tuple(required),
+        not_in_past=tuple(not_in_past),
+        labels=labels or {},
+        limit_choices_to=limit_choices_to or {},
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     label: Label
     roles: tuple[str, ...]
-    # The step's form class or its dotted path (models and forms import each other).
+    # The step's form class or its dotted path (models and forms import each
+    # other). With ``fields`` it is the base the engine builds on: a ModelForm
+    # whose clean methods check what the fields' shape cannot.
     form: type[forms.Form] | str | None = None
+    # The model fields the step's form edits (``step(fields=..., required=...)``).
+    fields: FormFields | None = None
     due: DueRule | None = None
     notify: tuple[str, ...] = ()
     rule: Rule | None = None
@@ -98,9 +172,27 @@ class Step:
     # the record in nobody's inbox and notifies nobody.
     inbox: bool = True
 
+    # Set once the models are ready (``workflows.registry.bind_transitions``) for a
+    # step with ``fields``: the model they belong to and the transition's name.
+    model: type[WorkflowModel] | None = field(default=None, init=False, compare=False, repr=False)
+    name: str = field(default="", init=False, compare=False, repr=False)
+
     def __post_init__(self) -> None:
         check_roles(self.roles, f"step {self.label!s}")
         check_roles(self.notify, f"step {self.label!s} (notify)")
+
+    def bind(self, model: type[WorkflowModel], name: str) -> None:
+        """Tie a step with ``fields`` to the model whose fields they are."""
+        if self.fields is None:
+            return
+        if self.model is not None and (self.model, self.name) != (model, name):
+            raise ImproperlyConfigured(
+                f"step {self.label!s} is declared on {self.model.__name__}.{self.name} and "
+                f"{model.__name__}.{name}: each transition needs its own step(fields=...)"
+            )
+        self.fields.check(model, f"{model.__name__}.{name}")
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "name", name)
 
 
 def step(
@@ -108,6 +200,9 @@ def step(
     label: Label,
     roles: tuple[str, ...] | list[str],
     form: type[forms.Form] | str | None = None,
+    fields: Iterable[str] = (),
+    required: Iterable[str] = (),
+    not_in_past: Iterable[str] = (),
     due: DueRule | None = None,
     notify: tuple[str, ...] | list[str] = (),
     rule: Rule | None = None,
@@ -118,12 +213,22 @@ def step(
     help_text: Label = "",
     inbox: bool = True,
 ) -> dict[str, Step]:
-    """The ``custom=`` of a django-fsm ``@transition``."""
+    """The ``custom=`` of a django-fsm ``@transition``.
+
+    ``fields`` (with ``required`` and ``not_in_past``) declares the step's form
+    as the record's own model fields; the engine builds it.
+    """
+    fields = tuple(fields)
+    if not fields and (required or not_in_past):
+        raise ValueError(f"step {label!s}: required and not_in_past name fields=")
     return {
         STEP_KEY: Step(
             label=label,
             roles=tuple(roles),
             form=form,
+            fields=form_fields(fields, required=required, not_in_past=not_in_past)
+            if fields
+            else None,
             due=due,
             notify=tuple(notify),
             rule=rule,
@@ -135,12 +240,6 @@ def step(
             inbox=inbox,
         )
     }
-
-
-def form_class_of(step: Step) -> type[forms.Form] | None:
-    if isinstance(step.form, str):
-        return import_string(step.form)
-    return step.form
 
 
 def step_of(transition: Transition) -> Step:

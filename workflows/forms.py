@@ -1,20 +1,29 @@
-"""Form helpers shared by every process."""
+"""The forms of every process: a step's form (declared as model fields and
+built here, or written as a class), the creation form, and the engine's own."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from .declarations import Step, form_class_of
+from .declarations import FormFields, Step
 from .models import NotificationSettings, SignOff, WorkflowModel
+from .roles import role_members
 from .uploads import UploadValidator
+
+# Rows of a text area the model does not give a widget of its own (``form_widgets``).
+TEXTAREA_ROWS = 3
 
 
 class DateInput(forms.DateInput):
@@ -25,11 +34,15 @@ class DateInput(forms.DateInput):
 
 
 class StepModelForm(forms.ModelForm):
-    """A ModelForm for one step: ``required`` lists the fields the step must get
-    even where the model allows them blank (they fill in later steps)."""
+    """A ModelForm that edits the record: ``required`` lists the fields the form
+    must get even where the model allows them blank (they fill in later steps),
+    ``not_in_past`` the dates that may not be before today, ``limit_choices_to``
+    the rows a relation offers. The owner picker offers the members of the
+    model's ``owner_role``."""
 
     required: tuple[str, ...] = ()
     not_in_past: tuple[str, ...] = ()
+    limit_choices_to: Mapping[str, Mapping[str, Any]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,6 +57,13 @@ class StepModelForm(forms.ModelForm):
             field.validators.append(date_not_in_past)
             if isinstance(field.widget, DateInput):
                 field.widget.attrs["min"] = timezone.localdate().isoformat()
+
+        for name, limit in self.limit_choices_to.items():
+            self.fields[name].queryset = self.fields[name].queryset.filter(**limit)
+        model = self._meta.model
+        owner = getattr(model, "owner_field", None)
+        if owner in self.fields and getattr(model, "owner_role", None):
+            self.fields[owner].queryset = role_members(model.owner_role)
 
 
 def value_limits(validators: list[Any]) -> tuple[Any, Any]:
@@ -94,6 +114,76 @@ def apply_model_limits(form: forms.ModelForm) -> None:
                 if limit is not None:
                     field.validators.append(validator(limit))
                     field.widget.attrs[attr] = str(limit)
+
+
+def _engine_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """A model field as the engine's forms show it: dates with the browser's
+    date picker, text areas a few rows high, unless the model names a widget."""
+    formfield = db_field.formfield(**kwargs)
+    if formfield is None or "widget" in kwargs:
+        return formfield
+    if isinstance(formfield, forms.DateField):
+        formfield.widget = DateInput()
+    elif isinstance(formfield.widget, forms.Textarea):
+        formfield.widget.attrs["rows"] = TEXTAREA_ROWS
+    return formfield
+
+
+@cache
+def model_form_class(
+    model: type[WorkflowModel],
+    spec: FormFields,
+    base: type[forms.ModelForm] = StepModelForm,
+    name: str = "",
+) -> type[StepModelForm]:
+    """The ModelForm of ``spec``'s fields of ``model``, made once per declaration.
+
+    ``base`` may add what the fields' shape cannot check (a clean method);
+    widgets come from the model's ``form_widgets``.
+    """
+    if not issubclass(base, StepModelForm):
+        raise ImproperlyConfigured(f"{base.__name__} must subclass workflows.forms.StepModelForm")
+    form_class = forms.modelform_factory(
+        model,
+        form=base,
+        fields=list(spec.fields),
+        widgets={n: w for n, w in model.form_widgets.items() if n in spec.fields},
+        labels=dict(spec.labels),
+        formfield_callback=_engine_formfield,
+    )
+    form_class.__name__ = form_class.__qualname__ = f"{model.__name__}{name}Form"
+    form_class.required = spec.required
+    form_class.not_in_past = spec.not_in_past
+    form_class.limit_choices_to = spec.limit_choices_to
+    return form_class
+
+
+def _resolve(form: type[forms.BaseForm] | str) -> type[forms.BaseForm]:
+    return import_string(form) if isinstance(form, str) else form
+
+
+def form_class_of(step: Step) -> type[forms.BaseForm] | None:
+    """The step's form: built from its ``fields`` (on its ``form`` if it names
+    one), else its ``form`` class; None when it asks only for a comment."""
+    if step.fields is None:
+        return _resolve(step.form) if step.form is not None else None
+    if step.model is None:
+        raise ImproperlyConfigured(
+            f"step {step.label!s} is not bound to its model yet (workflows not ready)"
+        )
+    base = _resolve(step.form) if step.form is not None else StepModelForm
+    camel = "".join(part.capitalize() for part in step.name.split("_"))
+    return model_form_class(step.model, step.fields, base, camel)
+
+
+def create_form_class(model: type[WorkflowModel]) -> type[forms.ModelForm] | None:
+    """The form that opens a record of ``model`` (its ``create_form``), or None."""
+    spec = model.create_form
+    if spec is None:
+        return None
+    if isinstance(spec, FormFields):
+        return model_form_class(model, spec, StepModelForm, "Create")
+    return _resolve(spec)
 
 
 def date_not_in_past(value: dt.date | None) -> None:
@@ -173,7 +263,8 @@ def transition_form(
     files: Any = None,
     prefix: str | None = None,
 ) -> forms.BaseForm:
-    """The step's own form plus the engine's comment and attachment fields."""
+    """The step's own form (a ModelForm edits ``record``) plus the engine's
+    comment and attachment fields."""
     form_class = form_class_of(step) or forms.Form
     kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": prefix}
     if issubclass(form_class, forms.ModelForm):

@@ -42,11 +42,13 @@ def transition_permission(model: type[WorkflowModel], name: str) -> str:
     return f"{model._meta.app_label}.{transition_codename(name)}"
 
 
-def bind_permissions() -> None:
-    """Give every declared transition its Django permission (django-fsm checks it)."""
+def bind_transitions() -> None:
+    """Give every declared transition its Django permission (django-fsm checks
+    it), and tie each step that declares ``fields`` to its model."""
     for model in process_models():
         for transition in model.workflow_transitions():
-            step_of(transition)  # fail loudly at start-up on an undeclared transition
+            # Fails loudly at start-up on an undeclared transition or a wrong field.
+            step_of(transition).bind(model, transition.name)
             transition.permission = transition_permission(model, transition.name)
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .declarations import Step, step_of
 from .models import Escalation, SignOff, WorkflowModel
 from .registry import transition_codename
+from .roles import role_members  # noqa: F401  (the pickers' users, read from here too)
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -37,14 +39,6 @@ def user_roles(user: AbstractBaseUser) -> set[str]:
 
 def _perms(user: AbstractBaseUser) -> set[str]:
     return user.get_all_permissions() if user.is_active else set()
-
-
-def role_members(code: str, *, active_only: bool = True) -> QuerySet:
-    """The users holding a role, for pickers (a salesperson, a business developer)."""
-    users = get_user_model().objects.filter(groups__name=code)
-    if active_only:
-        users = users.filter(is_active=True)
-    return users.order_by("username")
 
 
 def can_view_process(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:
@@ -69,6 +63,21 @@ def can_view_record(user: AbstractBaseUser, model: type[WorkflowModel], pk: int)
     return Escalation.objects.filter(
         content_type=ContentType.objects.get_for_model(model), object_id=pk, manager=user
     ).exists()
+
+
+def readable(user: AbstractBaseUser, model: type[WorkflowModel], pk: int | None = None) -> QuerySet:
+    """The records of ``model`` that ``user`` may read.
+
+    Every generated page reads through here (the list, the record page, the
+    print page, an attachment), so that one rule decides: anyone with a role in
+    the process reads every record; a manager reads a record escalated to them
+    (``pk``). Raises PermissionDenied for a user who may read none of them.
+    """
+    if can_view_process(user, model):
+        return model.objects.all()
+    if pk is not None and can_view_record(user, model, pk):
+        return model.objects.filter(pk=pk)
+    raise PermissionDenied(gettext("You have no role in this process."))
 
 
 def can_create(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:

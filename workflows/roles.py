@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +56,11 @@ def check_roles(codes: tuple[str, ...] | list[str], where: str) -> None:
     unknown = [c for c in codes if c not in ROLE_BY_CODE]
     if unknown:
         raise ValueError(f"{where}: unknown role(s) {unknown}; see workflows/roles.py")
+
+
+def role_members(code: str, *, active_only: bool = True) -> QuerySet:
+    """The users holding a role, for pickers (a salesperson, a business developer)."""
+    users = get_user_model().objects.filter(groups__name=code)
+    if active_only:
+        users = users.filter(is_active=True)
+    return users.order_by("username")

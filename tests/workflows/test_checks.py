@@ -34,7 +34,7 @@ from workflows.models import WorkflowModel
 from workflows.registry import process_models
 
 LABEL = "tests_checks"
-FORM = "samples.forms.WorkOrderForm"
+FORM = "samples.forms.ReorderForm"
 EFFECT = "samples.services.sample_start_next_round"
 
 

@@ -5,7 +5,7 @@ attachments, rights and the working calendar. The audit trail is django-fsm-log'
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -17,11 +17,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from ..declarations import DueRule, SignOffStep, Step, compute_due, step_of
+from ..declarations import DueRule, FormFields, SignOffStep, Step, compute_due, step_of
 from ..uploads import fit_file_name
 from ..validators import FUTURE_DATE
 
 if TYPE_CHECKING:
+    from django import forms
+    from django.contrib.auth.models import AbstractBaseUser
     from django_fsm import Transition
 
 
@@ -66,6 +68,8 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     its transitions with ``@transition(field=state, ..., custom=step(...))``,
     ``reference_prefix``, ``final_states`` and, for steps several departments
     sign, ``sign_off_steps``. Its ``Meta`` must inherit ``WorkflowModel.Meta``.
+    Its pages (list, record, creation, print, admin) are generated from the
+    declarations below; docs/engine.md says how.
     """
 
     reference_prefix: ClassVar[str] = "WF"
@@ -89,6 +93,30 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     # How the timeline names an audit entry that opens a record rather than
     # moves it (``record_start(name=...)``), besides the engine's "create".
     start_labels: ClassVar[dict[str, str | Promise]] = {}
+
+    # Pages. The owner picker (creation form, list filter) offers this role's members.
+    owner_role: ClassVar[str | None] = None
+    # The form that opens a record: ``form_fields([...], not_in_past=[...])``, a
+    # ModelForm class or its dotted path; None: records are not opened on a page.
+    create_form: ClassVar[FormFields | type[forms.ModelForm] | str | None] = None
+    # Widgets of fields in every form the engine builds for the model (a radio
+    # choice, a taller text area); dates and text areas have the engine's own.
+    form_widgets: ClassVar[dict[str, Any]] = {}
+    # The list: what its search box matches (``icontains``), its columns after
+    # the reference, its filters besides state, owner, overdue and mine (model
+    # fields, or filters of ``list_filterset``), and what it fetches with each row.
+    search_fields: ClassVar[tuple[str, ...]] = ("reference",)
+    list_columns: ClassVar[tuple[str, ...]] = ()
+    list_filters: ClassVar[tuple[str, ...]] = ()
+    list_related: ClassVar[tuple[str, ...]] = ()
+    # A django-filter FilterSet (or its dotted path) with the process's own
+    # filters (a deadline window); the engine's filters are added to it.
+    list_filterset: ClassVar[type | str | None] = None
+    # What the record and print pages fetch with the record (created_by always).
+    record_related: ClassVar[tuple[str, ...]] = ()
+    # Where the pages sit in the app's URLs: "" for the first model given to
+    # ``process_urls``, "<model_name>s/" for the others, unless declared.
+    url_prefix: ClassVar[str | None] = None
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -189,6 +217,10 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     def subject(self) -> str:
         """What the record is about, in a line (inbox, notifications)."""
         return ""
+
+    def page_context(self, user: AbstractBaseUser) -> dict[str, Any]:
+        """What the record page shows besides the record (other rounds, reports)."""
+        return {}
 
     @property
     def is_final(self) -> bool:

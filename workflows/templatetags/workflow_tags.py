@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
 from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from workflows.models import WorkflowModel
 from workflows.rights import user_roles
 from workflows.roles import role_label
 
 register = template.Library()
+
+# Shown by the record page's header and timeline, not among the record's fields.
+ENGINE_FIELDS = frozenset({"id", "state", *(f.name for f in WorkflowModel._meta.fields)})
+EMPTY = "—"
 
 
 @register.simple_tag
@@ -52,3 +62,56 @@ def join_list(items: Any) -> str:
 def verbose(instance: Any, name: str) -> str:
     """A model field's label, in the interface language."""
     return capfirst(str(instance._meta.get_field(name).verbose_name))
+
+
+def own_fields(model: type[models.Model]) -> list[str]:
+    """The fields a process declares itself, in their order."""
+    return [f.name for f in model._meta.concrete_fields if f.name not in ENGINE_FIELDS]
+
+
+def display_value(record: Any, name: str) -> Any:
+    """A field's value as a page shows it: a choice's label, a person's name, a
+    date as 2026-05-01, a moment as 2026-05-01 14:30 (local time); None when empty."""
+    value = getattr(record, name)
+    if value is None or value == "":
+        return None
+    field = record._meta.get_field(name)
+    if field.choices:
+        return getattr(record, f"get_{name}_display")()
+    if isinstance(value, AbstractBaseUser):
+        return person(value)
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, dt.date):
+        return date_format(value, "Y-m-d")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
+@register.simple_tag
+def field_display(record: Any, name: str) -> Any:
+    """One field's value for a cell, "—" when empty."""
+    value = display_value(record, name)
+    return EMPTY if value is None else value
+
+
+@register.inclusion_tag("workflows/partials/field_rows.html")
+def field_rows(record: Any, *names: str, style: str = "dl") -> dict[str, Any]:
+    """Rows of label and value, the label being the field's verbose name:
+    ``{% field_rows record "customer" "materials?" %}``. A name ending in "?"
+    is left out while the field is empty (blank, zero or none); the others show
+    "—". Without names: every field the process declares, the empty ones left
+    out. ``style="table"`` gives table rows (the printed pages), else the
+    ``dt``/``dd`` of a ``<dl class="row">``."""
+    if not names:
+        names = tuple(f"{n}?" for n in own_fields(type(record)))
+    rows = []
+    for name in names:
+        optional = name.endswith("?")
+        name = name.rstrip("?")
+        if optional and not getattr(record, name):
+            continue
+        value = display_value(record, name)
+        rows.append({"name": name, "label": verbose(record, name), "value": value})
+    return {"rows": rows, "style": style, "empty": EMPTY}

@@ -5,12 +5,13 @@ notifications, attachments and the diagram, and the error pages."""
 from .errors import page_not_found, permission_denied
 from .files import attachment_download, diagram_view
 from .inbox import inbox_view
-from .records import WorkflowCreateView, WorkflowDetailView, WorkflowListView
+from .records import WorkflowCreateView, WorkflowDetailView, WorkflowListView, WorkflowPrintView
 
 __all__ = [
     "WorkflowCreateView",
     "WorkflowDetailView",
     "WorkflowListView",
+    "WorkflowPrintView",
     "attachment_download",
     "diagram_view",
     "inbox_view",

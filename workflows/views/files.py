@@ -10,14 +10,21 @@ from django.utils.translation import gettext as _
 from ..diagram import process_diagram
 from ..models import Attachment
 from ..registry import process_model
-from ..rights import can_view_record
+from ..rights import readable
 from ..security import attachment_inline
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
     model = process_model(attachment.content_type.app_label, attachment.content_type.model)
-    if model is None or not can_view_record(request.user, model, attachment.object_id):
+    if model is None:
+        raise PermissionDenied(_("You have no role in this process."))
+    # Read like the record's own page: a file of a record one may not read is refused.
+    if (
+        not readable(request.user, model, attachment.object_id)
+        .filter(pk=attachment.object_id)
+        .exists()
+    ):
         raise PermissionDenied(_("You have no role in this process."))
     try:
         handle = attachment.file.open("rb")

@@ -1,4 +1,10 @@
-"""The record page with its actions, the list and the creation form of every process."""
+"""The pages every process gets from its declarations: the record page with
+its actions, the list, the creation form and the printable record.
+
+Each view takes its model from the URL (``workflows.routing.process_urls``),
+so a process writes no view. Templates follow ``<app>/<model>_<page>.html``
+and fall back to the engine's base of that page when a process has none.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from ..diagram import process_diagram
-from ..forms import AttachmentForm, SignOffForm, transition_form
+from ..filters import filterset_for
+from ..forms import AttachmentForm, SignOffForm, create_form_class, transition_form
 from ..models import WorkflowModel
-from ..rights import available_actions, can_create, can_view_process, can_view_record, user_roles
+from ..rights import available_actions, can_create, can_view_process, readable, user_roles
 from ..roles import role_label
 from ..selectors import (
     by_deadline,
@@ -43,6 +50,12 @@ def _seen_seq(request: HttpRequest) -> int:
     return posted_seq(request.POST)
 
 
+def page_templates(model: type[WorkflowModel], page: str, base: str) -> list[str]:
+    """``<app>/<model>_<page>.html``, else the engine's ``base``."""
+    opts = model._meta
+    return [f"{opts.app_label}/{opts.model_name}_{page}.html", base]
+
+
 def _with_prefix(values: Any, prefix: str) -> Any:
     """The step's form reads ``<step>-<field>``; a client may also send bare names."""
     prefixed = values.copy()
@@ -52,27 +65,49 @@ def _with_prefix(values: Any, prefix: str) -> Any:
     return prefixed
 
 
-class WorkflowDetailView(View):
-    """The record page. POST to its step, sign and attach URLs acts on the record.
+class RecordView(View):
+    """A page of one record, read through ``workflows.rights.readable`` with
+    what the model's ``record_related`` names."""
 
-    A subclass sets ``model`` and ``template_name`` (which extends
-    ``workflows/record_base.html``) and may add context in ``extra_context``.
-    """
+    model: type[WorkflowModel] = None  # type: ignore[assignment]  # as_view(model=...)
+    template_name: str | None = None
+    page = "detail"
+    base_template = "workflows/record_base.html"
 
-    model: type[WorkflowModel]
-    template_name: str
-    select_related: tuple[str, ...] = ()
-
-    def get_queryset(self) -> QuerySet:
-        return self.model.objects.select_related("created_by", *self.select_related)
+    def get_template_names(self) -> list[str]:
+        if self.template_name:
+            return [self.template_name]
+        return page_templates(self.model, self.page, self.base_template)
 
     def get_record(self, pk: int) -> WorkflowModel:
-        if not can_view_record(self.request.user, self.model, pk):
-            raise PermissionDenied(_("You have no role in this process."))
-        return get_object_or_404(self.get_queryset(), pk=pk)
+        records = readable(self.request.user, self.model, pk)
+        return get_object_or_404(
+            records.select_related("created_by", *self.model.record_related), pk=pk
+        )
+
+
+class WorkflowPrintView(RecordView):
+    """The record on paper (``<app>/<model>_print.html``, which extends
+    ``workflows/print_base.html``)."""
+
+    page = "print"
+    base_template = "workflows/print_base.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.get_record(pk)
+        return render(request, self.get_template_names(), {"record": record, "opts": record._meta})
+
+
+class WorkflowDetailView(RecordView):
+    """The record page. POST to its step, sign and attach URLs acts on the record.
+
+    Its template (``<app>/<model>_detail.html``) extends
+    ``workflows/record_base.html``; the model's ``page_context(user)`` adds
+    what the page shows besides the record.
+    """
 
     def extra_context(self, record: WorkflowModel) -> dict[str, Any]:
-        return {}
+        return record.page_context(self.request.user)
 
     def context(
         self,
@@ -141,7 +176,7 @@ class WorkflowDetailView(View):
         if kwargs.get("action"):
             return HttpResponseNotAllowed(["POST"])
         record = self.get_record(pk)
-        return render(request, self.template_name, self.context(record))
+        return render(request, self.get_template_names(), self.context(record))
 
     def post(self, request: HttpRequest, pk: int, action: str = "", name: str = "") -> HttpResponse:
         record = self.get_record(pk)
@@ -176,7 +211,7 @@ class WorkflowDetailView(View):
             record.refresh_from_db()
             return render(
                 request,
-                self.template_name,
+                self.get_template_names(),
                 self.context(record, bound=(name, exc.form)),
                 status=400,
             )
@@ -205,7 +240,10 @@ class WorkflowDetailView(View):
         if not form.is_valid():
             messages.error(request, _("Please correct the errors below."))
             return render(
-                request, self.template_name, self.context(record, signoff_form=form), status=400
+                request,
+                self.get_template_names(),
+                self.context(record, signoff_form=form),
+                status=400,
             )
         signoff_record(
             record=record,
@@ -224,7 +262,10 @@ class WorkflowDetailView(View):
         if not form.is_valid():
             messages.error(request, _("The file was not attached."))
             return render(
-                request, self.template_name, self.context(record, attachment_form=form), status=400
+                request,
+                self.get_template_names(),
+                self.context(record, attachment_form=form),
+                status=400,
             )
         attachment_add(
             record=record,
@@ -239,29 +280,31 @@ class WorkflowDetailView(View):
 class WorkflowListView(View):
     """A process's records with filters, search and pages.
 
-    A subclass sets ``model``, ``template_name``, ``filterset_class`` (a
-    django-filter FilterSet) and ``search_fields``.
+    The model declares what the search box matches (``search_fields``), the
+    filters (``workflows.filters.filterset_for``) and what each row fetches
+    (``list_related``); the template, ``<app>/<model>_list.html``, extends
+    ``workflows/list_base.html``, which shows the ``list_columns``.
     """
 
-    model: type[WorkflowModel]
-    template_name: str
-    filterset_class: Any
-    search_fields: tuple[str, ...] = ("reference",)
-    select_related: tuple[str, ...] = ()
+    model: type[WorkflowModel] = None  # type: ignore[assignment]  # as_view(model=...)
+    template_name: str | None = None
     paginate_by = 25
 
+    def get_template_names(self) -> list[str]:
+        if self.template_name:
+            return [self.template_name]
+        return page_templates(self.model, "list", "workflows/list_base.html")
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not can_view_process(request.user, self.model):
-            raise PermissionDenied(_("You have no role in this process."))
-        qs = self.model.objects.select_related(*self.select_related)
+        qs = readable(request.user, self.model).select_related(*self.model.list_related)
         term = request.GET.get("q", "").strip()[:100]
         if term:
             cond = Q()
-            for f in self.search_fields:
+            for f in self.model.search_fields:
                 cond |= Q(**{f"{f}__icontains": term})
             qs = qs.filter(cond)
         # Always bound, so that an empty query string lists everything.
-        filterset = self.filterset_class(request.GET, queryset=qs, request=request)
+        filterset = filterset_for(self.model)(request.GET, queryset=qs, request=request)
         for field in filterset.form.fields.values():
             multiple = isinstance(field.widget, forms.SelectMultiple)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -278,7 +321,7 @@ class WorkflowListView(View):
         query.pop("page", None)
         return render(
             request,
-            self.template_name,
+            self.get_template_names(),
             {
                 "opts": self.model._meta,
                 "model": self.model,
@@ -295,32 +338,50 @@ class WorkflowListView(View):
 
 
 class WorkflowCreateView(View):
-    model: type[WorkflowModel]
-    form_class: type[forms.ModelForm]
-    template_name = "workflows/record_form.html"
+    """The form that opens a record: the model's ``create_form``, with the
+    signed-in user as the record's owner to begin with
+    (``<app>/<model>_form.html``, else ``workflows/record_form.html``)."""
+
+    model: type[WorkflowModel] = None  # type: ignore[assignment]  # as_view(model=...)
+    form_class: type[forms.ModelForm] | None = None
+    template_name: str | None = None
+
+    def get_template_names(self) -> list[str]:
+        if self.template_name:
+            return [self.template_name]
+        return page_templates(self.model, "form", "workflows/record_form.html")
 
     def check(self) -> None:
         if not can_create(self.request.user, self.model):
             raise PermissionDenied(_("Your role may not create this record."))
 
+    def get_form_class(self) -> type[forms.ModelForm]:
+        form_class = self.form_class or create_form_class(self.model)
+        if form_class is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} declares no create_form")
+        return form_class
+
     def get_initial(self) -> dict[str, Any]:
+        owner = self.model.owner_field
+        if owner in self.get_form_class().base_fields:
+            return {owner: self.request.user.pk}
         return {}
 
     def render_form(self, form: forms.ModelForm, status: int = 200) -> HttpResponse:
         return render(
             self.request,
-            self.template_name,
+            self.get_template_names(),
             {"form": form, "opts": self.model._meta, "model": self.model},
             status=status,
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        return self.render_form(self.form_class(initial=self.get_initial()))
+        return self.render_form(self.get_form_class()(initial=self.get_initial()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        form = self.form_class(request.POST, request.FILES)
+        form = self.get_form_class()(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
         record = record_create(form=form, user=request.user)
