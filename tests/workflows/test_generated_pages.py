@@ -426,7 +426,7 @@ def test_field_rows_in_chinese_and_as_table_rows():
 
     with translation.override("zh-hans"):
         html = render(
-            '{% field_rows record "kind" "due_date" "rejection_reason?" style="table" %}',
+            '{% field_rows record "kind" "due_date" "rejection_reason?" layout="table" %}',
             record=record,
         )
 

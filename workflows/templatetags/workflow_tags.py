@@ -97,12 +97,12 @@ def field_display(record: Any, name: str) -> Any:
 
 
 @register.inclusion_tag("workflows/partials/field_rows.html")
-def field_rows(record: Any, *names: str, style: str = "dl") -> dict[str, Any]:
+def field_rows(record: Any, *names: str, layout: str = "dl") -> dict[str, Any]:
     """Rows of label and value, the label being the field's verbose name:
     ``{% field_rows record "customer" "materials?" %}``. A name ending in "?"
     is left out while the field is empty (blank, zero or none); the others show
     "—". Without names: every field the process declares, the empty ones left
-    out. ``style="table"`` gives table rows (the printed pages), else the
+    out. ``layout="table"`` gives table rows (the printed pages), else the
     ``dt``/``dd`` of a ``<dl class="row">``."""
     if not names:
         names = tuple(f"{n}?" for n in own_fields(type(record)))
@@ -114,4 +114,4 @@ def field_rows(record: Any, *names: str, style: str = "dl") -> dict[str, Any]:
             continue
         value = display_value(record, name)
         rows.append({"name": name, "label": verbose(record, name), "value": value})
-    return {"rows": rows, "style": style, "empty": EMPTY}
+    return {"rows": rows, "layout": layout, "empty": EMPTY}
