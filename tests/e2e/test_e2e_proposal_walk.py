@@ -116,7 +116,7 @@ def test_proposal_goes_from_lead_to_won_across_the_departments(
     expect(researcher.locator(".alert-danger")).to_contain_text("Please correct the errors below.")
     price = form.locator('[name="comparables-0-price"]')
     expect(price).to_have_class(re.compile(r"\bis-invalid\b"))
-    expect(form).to_contain_text("Ensure this value is greater than or equal to 0.")
+    expect(form).to_contain_text("Ensure this value is greater than or equal to 1.")
     expect(form.locator('[name="site"]')).to_have_value(SECTIONS["site"])  # typing kept
     desks.shoot(researcher, "proposal-01-report-price-error")
     draft = ProposalReport.objects.get(proposal__reference=ref, revision=1)

@@ -32,8 +32,9 @@ def engine_models_users_edit() -> list[type[models.Model]]:
     """The engine's models the admin lets a manager change."""
     return [
         model
-        for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label == "workflows" and not isinstance(model_admin, ReadOnlyAdmin)
+        for model in apps.get_app_config("workflows").get_models()
+        if admin.site.is_registered(model)
+        and not isinstance(admin.site.get_model_admin(model), ReadOnlyAdmin)
     ]
 
 
