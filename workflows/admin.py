@@ -151,11 +151,13 @@ def process_admin_options(model: type[WorkflowModel]) -> dict[str, Any]:
 
 
 def register_process(
-    *models: type[WorkflowModel], admin_class: type[WorkflowAdmin] = WorkflowAdmin
+    *models: type[WorkflowModel],
+    admin_class: type[WorkflowAdmin] = WorkflowAdmin,
+    site: admin.AdminSite | None = None,
 ) -> None:
     """Register each process model with ``WorkflowAdmin`` (or a subclass of it)."""
     for model in models:
-        admin.site.register(model, admin_class)
+        (site or admin.site).register(model, admin_class)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

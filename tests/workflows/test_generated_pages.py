@@ -364,16 +364,21 @@ def test_a_subclass_keeps_what_it_sets_itself():
     assert narrow.search_fields == process_admin_options(Board)["search_fields"]
 
 
-def test_register_process_uses_the_given_admin_class():
-    site = admin.AdminSite(name="other")
-    original, admin.site = admin.site, site
-    try:
-        register_process(SampleOrder, Board)
-    finally:
-        admin.site = original
+def test_register_process_registers_each_model_with_the_given_admin_class():
+    class Narrow(WorkflowAdmin):
+        list_display = ["reference", "state"]
 
-    assert {type(a) for a in site._registry.values()} == {WorkflowAdmin}
-    assert set(site._registry) == {SampleOrder, Board}
+    site = admin.AdminSite(name="other")
+
+    register_process(SampleOrder, Board, site=site)
+    register_process(Proposal, admin_class=Narrow, site=site)
+
+    assert {m: type(a) for m, a in site._registry.items()} == {
+        SampleOrder: WorkflowAdmin,
+        Board: WorkflowAdmin,
+        Proposal: Narrow,
+    }
+    assert site._registry[Proposal].list_display == ["reference", "state"]
 
 
 def test_admin_list_searches_the_declared_fields_and_the_record_offers_its_steps(client_for):
