@@ -3,16 +3,45 @@ language each reader chose. Emails leave later (``notify.email``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from ..models import Notification, NotificationSettings, WorkflowModel
 from ..selectors import step_recipients
+from .bulk import db_value, insert_new
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to tell ``users`` about ``record`` under ``key``: the text of
+    ``template`` with ``context`` (and the record and the site's address)."""
+
+    users: Sequence[Any]
+    key: str
+    record: WorkflowModel
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+# The columns a notification is written with; read_at and emailed_at stay empty.
+NOTIFICATION_FIELDS = (
+    "recipient_id",
+    "key",
+    "content_type_id",
+    "object_id",
+    "message",
+    "body",
+    "url",
+    "created_at",
+    "email_pending",
+)
 
 
 def tell(
@@ -28,54 +57,63 @@ def tell(
     email to go for those who want immediate emails; returns how many were
     told now (those told before under the key are left out).
 
-    The message is rendered once per language (templates speak of the
-    record, not the reader; each reader chooses the language in their
-    settings), and the rows are written in one statement. The email goes
-    after the commit (``notify.email.emails_send``), so that a rolled-back
-    notification never sent one.
+    ``new_key`` says the key was made in this transaction (from a row that
+    was just written), so nobody was told under it yet.
     """
     users = list(users)
     if not users:
         return 0
-    told: set[int] = set()
-    if not new_key:  # a key made in this transaction (a reminder's) has told nobody yet
+    if not new_key:
         told = set(
             Notification.objects.filter(key=key, recipient__in=users).values_list(
                 "recipient_id", flat=True
             )
         )
-    fresh = [u for u in users if u.pk not in told]
-    if not fresh:
-        return 0  # already told: a retried or duplicated task
-    context = {"record": record, "site": settings.SITE_URL, **context}
-    texts: dict[str, str] = {}  # one rendering per language
+        users = [u for u in users if u.pk not in told]
+        if not users:
+            return 0  # already told: a retried or duplicated task
+    return tell_many([Message(users, key, record, template, context)])
+
+
+def tell_many(messages: Iterable[Message]) -> int:
+    """Write the notifications of ``messages``, whose keys nobody was told
+    under yet, in one statement (a scan's chunk: every reminder and
+    escalation of it); returns how many.
+
+    Each message is rendered once per language among its readers (templates
+    speak of the record, not the reader; each reader chooses the language
+    in their settings). A row whose key a reader already holds is skipped
+    (two workers telling the same people at once). The email goes after the
+    commit (``notify.email.emails_send``), so that a rolled-back
+    notification never sent one.
+    """
     immediate = NotificationSettings.Email.IMMEDIATE
-    ct = ContentType.objects.get_for_model(record)
-    notes = []
-    for user in fresh:
-        language = NotificationSettings.language_of(user)
-        if language not in texts:
-            with translation.override(language):
-                texts[language] = render_to_string(template, context).strip()
-        notes.append(
-            Notification(
-                recipient=user,
-                key=key,
-                content_type=ct,
-                object_id=record.pk,
-                message=texts[language].splitlines()[0][:500],
-                body=texts[language],
-                url=record.get_absolute_url(),
-                email_pending=bool(user.email)
-                and NotificationSettings.email_mode(user) == immediate,
+    created_at = db_value(Notification, "created_at", timezone.now())
+    templates: dict[str, Any] = {}
+    rows: list[tuple[Any, ...]] = []
+    for message in messages:
+        if not message.users:
+            continue
+        record = message.record
+        ct_id = ContentType.objects.get_for_model(record).pk
+        url = record.get_absolute_url()
+        context = {"record": record, "site": settings.SITE_URL, **message.context}
+        texts: dict[str, tuple[str, str]] = {}  # language -> (first line, text)
+        for user in message.users:
+            language = NotificationSettings.language_of(user)
+            if language not in texts:
+                if message.template not in templates:
+                    templates[message.template] = get_template(message.template)
+                with translation.override(language):
+                    body = templates[message.template].render(context).strip()
+                texts[language] = (body.splitlines()[0][:500] if body else "", body)
+            line, body = texts[language]
+            pending = bool(user.email) and NotificationSettings.email_mode(user) == immediate
+            rows.append(
+                (user.pk, message.key, ct_id, record.pk, line, body, url, created_at, pending)
             )
-        )
-    Notification.objects.bulk_create(
-        notes,
-        # Two workers telling the same people at once: the unique key keeps one each.
-        ignore_conflicts=True,
-    )
-    return len(fresh)
+    insert_new(Notification, NOTIFICATION_FIELDS, rows)
+    return len(rows)
 
 
 def step_entered_tell(content_type_id: int, object_id: int, step_seq: int) -> int:
