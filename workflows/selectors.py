@@ -88,9 +88,9 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     """
     cache = {} if cache is None else cache
     model = type(record)
-    users = _recipient_users()
     state_key = (model._meta.label_lower, record.state)
     if state_key not in cache:
+        users = _recipient_users()
         ct = ContentType.objects.get_for_model(model)
         free: set[str] = set()
         ruled: list[tuple[Any, list[Any]]] = []
@@ -117,7 +117,7 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     if owner_id is not None and owner_id not in found:
         owner_key = ("owner", owner_id)
         if owner_key not in cache:
-            cache[owner_key] = users.filter(pk=owner_id).first()
+            cache[owner_key] = _recipient_users().filter(pk=owner_id).first()
         if cache[owner_key] is not None:
             found[owner_id] = cache[owner_key]
     for rule, holders in ruled:

@@ -146,8 +146,11 @@ def test_a_scan_costs_a_fixed_number_of_queries_whatever_it_sends_and_none_per_r
     # Once for the chunk: the reminders, escalations and sign-offs sent or
     # made, the transaction (savepoint and release here), one INSERT each of
     # the reminders, the escalations and the notifications, and the owners
-    # (each record has its own salesperson here). Nothing per record.
-    with django_assert_num_queries(16):
+    # (each record has its own salesperson here). Nothing per record. On
+    # PostgreSQL each INSERT is three statements: the temporary table made
+    # if missing, the COPY into it and the INSERT from it.
+    inserts = 3 if connection.vendor == "postgresql" else 1
+    with django_assert_num_queries(13 + 3 * inserts):
         result = reminders_scan(NOW)
     assert (result.reminders, result.escalations) == (2 * n, 3 * n)
 

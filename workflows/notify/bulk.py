@@ -1,17 +1,25 @@
-"""Many rows in one statement, each at most once.
+"""Many rows in a few statements, each at most once.
 
-``insert_new`` writes ``INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING
-RETURNING ...``: a row whose unique key is already taken is skipped, and
-only the rows written come back. On PostgreSQL a row whose key another
-transaction is writing at that moment waits for that transaction: skipped if
-it commits, written if it rolls back. So the unique keys decide who sends a
-reminder, even between two scans at once, and a whole chunk of reminders
-costs one statement instead of one each.
+``insert_new`` inserts rows with ``ON CONFLICT DO NOTHING ... RETURNING``: a
+row whose unique key is already taken is skipped, and only the rows written
+come back. On PostgreSQL a row whose key another transaction is writing at
+that moment waits for that transaction: skipped if it commits, written if it
+rolls back. So the unique keys decide who sends a reminder, even between two
+scans at once, and a whole chunk of reminders costs a few statements instead
+of a few each.
+
+On PostgreSQL the rows travel by ``COPY`` into a temporary table of the
+session, and one statement moves them into the table (``WITH moved AS
+(DELETE ... RETURNING) INSERT ... SELECT``): COPY spares the client from
+building, and the server from parsing, a statement with a parameter per
+value, which made the notifications' INSERT the slowest part of a scan. On
+SQLite, a call inside the process, they go as ``INSERT ... VALUES (...),
+(...)``, as many rows a statement as its parameter limit allows.
 
 Django's ``bulk_create(ignore_conflicts=True)`` cannot say which rows it
 wrote, and on SQLite it splits the rows at 999 parameters (the limit of old
-SQLite builds). Both databases of the project take RETURNING after ON
-CONFLICT (SQLite since 3.35; Debian 12 has 3.40).
+SQLite builds). Both databases take RETURNING after ON CONFLICT (SQLite since
+3.35; Debian 12 has 3.40).
 """
 
 from __future__ import annotations
@@ -22,20 +30,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model
-
-# PostgreSQL's protocol counts a statement's parameters in 16 bits.
-POSTGRES_MAX_PARAMS = 65535
-
-
-def max_params() -> int:
-    """How many parameters one statement may carry on this connection."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        try:
-            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except AttributeError:  # Python < 3.11 cannot ask
-            return connection.features.max_query_params
-    return POSTGRES_MAX_PARAMS
 
 
 def db_value(model: type[Model], field: str, value: Any) -> Any:
@@ -50,33 +44,75 @@ def insert_new(
     rows: Sequence[Sequence[Any]],
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """Insert ``rows`` (values for ``fields``, ready for the database, see
-    ``db_value``) into ``model``'s table, skipping each row a unique key
-    already holds; the ``returning`` fields of the rows written.
-
-    One statement for all the rows, unless they carry more parameters than
-    the database takes in one.
-    """
+    """Insert ``rows`` (values for ``fields``, in that order and ready for the
+    database, see ``db_value``) into ``model``'s table in their order,
+    skipping each row a unique key already holds; the ``returning`` fields
+    of the rows written."""
     if not rows:
         return []
     opts = model._meta
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(opts.get_field(f).column) for f in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    tail = " ON CONFLICT DO NOTHING"
-    if returning:
-        tail += " RETURNING " + ", ".join(qn(opts.get_field(f).column) for f in returning)
-    per_statement = max(1, max_params() // len(fields))
+    columns = [qn(opts.get_field(f).column) for f in fields]
+    returned = ", ".join(qn(opts.get_field(f).column) for f in returning)
+    tail = " ON CONFLICT DO NOTHING" + (f" RETURNING {returned}" if returning else "")
+    if connection.vendor == "postgresql":
+        return _insert_by_copy(qn(opts.db_table), columns, rows, tail, bool(returning))
+    return _insert_by_values(qn(opts.db_table), columns, rows, tail, bool(returning))
+
+
+def _insert_by_values(
+    table: str, columns: list[str], rows: Sequence[Sequence[Any]], tail: str, returning: bool
+) -> list[tuple[Any, ...]]:
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, _max_params() // len(columns))
     written: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
-            sql = (
-                f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES "
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                 + ", ".join([row_sql] * len(batch))
-                + tail
+                + tail,
+                [value for row in batch for value in row],
             )
-            cursor.execute(sql, [value for row in batch for value in row])
             if returning:
                 written.extend(tuple(row) for row in cursor.fetchall())
     return written
+
+
+def _max_params() -> int:
+    """How many parameters one SQLite statement may carry."""
+    connection.ensure_connection()
+    try:
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python < 3.11 cannot ask
+        return connection.features.max_query_params
+
+
+def _insert_by_copy(
+    table: str, columns: list[str], rows: Sequence[Sequence[Any]], tail: str, returning: bool
+) -> list[tuple[Any, ...]]:
+    # The temporary table has the columns' types and no constraints; it lives
+    # as long as the connection and is empty between calls (the rows leave it
+    # in the statement that inserts them, or with a rollback). It is made in
+    # the transaction that uses it, so it is there whatever the connection.
+    temp = connection.ops.quote_name("new_" + table.strip('"'))
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} AS "
+            f"SELECT 0 AS row_number, {names} FROM {table} WITH NO DATA"
+        )
+        copy_rows(cursor, f"COPY {temp} (row_number, {names}) FROM STDIN", rows)
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {temp} RETURNING *) "
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM moved ORDER BY row_number" + tail
+        )
+        return [tuple(row) for row in cursor.fetchall()] if returning else []
+
+
+def copy_rows(cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Send ``rows`` through ``COPY ... FROM STDIN``, each after its number."""
+    with connection.wrap_database_errors, cursor.copy(statement) as copy:
+        for number, row in enumerate(rows):
+            copy.write_row((number, *row))

@@ -30,6 +30,9 @@ class Message:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+# A moment to the minute in the site's time zone, as the templates' "Y-m-d H:i".
+MINUTE = "%Y-%m-%d %H:%M"
+
 # The columns a notification is written with; read_at and emailed_at stay empty.
 NOTIFICATION_FIELDS = (
     "recipient_id",
@@ -82,33 +85,73 @@ def tell_many(messages: Iterable[Message]) -> int:
 
     Each message is rendered once per language among its readers (templates
     speak of the record, not the reader; each reader chooses the language
-    in their settings). A row whose key a reader already holds is skipped
-    (two workers telling the same people at once). The email goes after the
-    commit (``notify.email.emails_send``), so that a rolled-back
-    notification never sent one.
+    in their settings), with ``record``, ``site`` and what the texts of a
+    record share, read once: its ``url``, ``state_label`` and ``due_label``
+    (the step's deadline to the minute, local time). A row whose key a
+    reader already holds is skipped (two workers telling the same people at
+    once). The email goes after the commit (``notify.email.emails_send``),
+    so that a rolled-back notification never sent one.
     """
+    messages = [m for m in messages if m.users]
     immediate = NotificationSettings.Email.IMMEDIATE
-    created_at = db_value(Notification, "created_at", timezone.now())
-    templates: dict[str, Any] = {}
-    rows: list[tuple[Any, ...]] = []
+    readers: dict[int, tuple[str, bool]] = {}  # user -> (language, email to send)
     for message in messages:
-        if not message.users:
-            continue
-        record = message.record
-        ct_id = ContentType.objects.get_for_model(record).pk
-        url = record.get_absolute_url()
-        context = {"record": record, "site": settings.SITE_URL, **message.context}
-        texts: dict[str, tuple[str, str]] = {}  # language -> (first line, text)
         for user in message.users:
-            language = NotificationSettings.language_of(user)
-            if language not in texts:
+            if user.pk not in readers:
+                readers[user.pk] = (
+                    NotificationSettings.language_of(user),
+                    bool(user.email) and NotificationSettings.email_mode(user) == immediate,
+                )
+    # Each message once per language among its readers, all of a language
+    # under one activation of it.
+    texts: dict[tuple[int, str], tuple[str, str]] = {}  # (message, language) -> (line, text)
+    by_language: dict[str, list[int]] = {}
+    for i, message in enumerate(messages):
+        for language in {readers[user.pk][0] for user in message.users}:
+            by_language.setdefault(language, []).append(i)
+    # What every text says of its record, read once a record (and the state
+    # once a state and language), not once a text: rendering is most of the
+    # cost of a scan's chunk.
+    records: dict[tuple[type, int], dict[str, Any]] = {}
+    for message in messages:
+        record = message.record
+        if (type(record), record.pk) not in records:
+            due = record.step_due_at
+            records[type(record), record.pk] = {
+                "url": record.get_absolute_url(),
+                "due_label": f"{timezone.localtime(due):{MINUTE}}" if due else "",
+            }
+    templates: dict[str, Any] = {}
+    site = settings.SITE_URL
+    for language, indexes in by_language.items():
+        states: dict[tuple[type, str], str] = {}
+        with translation.override(language):
+            for i in indexes:
+                message = messages[i]
+                record = message.record
                 if message.template not in templates:
                     templates[message.template] = get_template(message.template)
-                with translation.override(language):
-                    body = templates[message.template].render(context).strip()
-                texts[language] = (body.splitlines()[0][:500] if body else "", body)
-            line, body = texts[language]
-            pending = bool(user.email) and NotificationSettings.email_mode(user) == immediate
+                state = record.state
+                if (type(record), state) not in states:
+                    states[type(record), state] = str(record.get_state_display())
+                context = {
+                    "record": record,
+                    "site": site,
+                    **records[type(record), record.pk],
+                    "state_label": states[type(record), state],
+                    **message.context,
+                }
+                body = templates[message.template].render(context).strip()
+                texts[i, language] = (body.splitlines()[0][:500] if body else "", body)
+    created_at = db_value(Notification, "created_at", timezone.now())
+    rows: list[tuple[Any, ...]] = []
+    for i, message in enumerate(messages):
+        record = message.record
+        ct_id = ContentType.objects.get_for_model(record).pk
+        url = records[type(record), record.pk]["url"]
+        for user in message.users:
+            language, pending = readers[user.pk]
+            line, body = texts[i, language]
             rows.append(
                 (user.pk, message.key, ct_id, record.pk, line, body, url, created_at, pending)
             )
