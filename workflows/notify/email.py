@@ -51,8 +51,8 @@ def emails_send(limit: int | None = None) -> int:
         got, went, ok = _batch_send(size)
         taken += got
         sent += went
-        if not ok or not got:
-            break
+        if not ok or got < size:
+            break  # the mail server failed, or what waits is taken: by this run or another
     return sent
 
 
@@ -84,15 +84,15 @@ def _batch_send(size: int) -> tuple[int, int, bool]:
     mailer = None  # one connection to the mail server for the batch
     note = None
     try:
-        while True:
+        while left is None or left:
             with transaction.atomic():
                 if left is None:
                     notes = {n.pk: n for n in _waiting().select_related("recipient")[:size]}
                     left = list(notes)
-                elif left:
+                else:
                     left = list(_waiting().filter(pk__in=left).values_list("pk", flat=True))
                 if not left:
-                    return len(notes), sent, True
+                    break
                 note = notes[left.pop(0)]
                 emailed_at = None
                 if note.recipient.email:
@@ -111,6 +111,7 @@ def _batch_send(size: int) -> tuple[int, int, bool]:
                     email_pending=False, emailed_at=emailed_at
                 )
                 sent += emailed_at is not None
+        return len(notes), sent, True
     except Exception:  # the mail server's errors; the email waits for the next run
         logger.exception("could not email notification %s", note.pk if note else "")
         return len(notes), sent, False
