@@ -7,7 +7,7 @@ Reads only; the rights they rest on are in ``rights``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,14 +88,9 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     """
     cache = {} if cache is None else cache
     model = type(record)
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .select_related("notification_settings")
-        .order_by("pk")
-    )
     state_key = (model._meta.label_lower, record.state)
     if state_key not in cache:
+        users = _recipient_users()
         ct = ContentType.objects.get_for_model(model)
         free: set[str] = set()
         ruled: list[tuple[Any, list[Any]]] = []
@@ -122,7 +117,7 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     if owner_id is not None and owner_id not in found:
         owner_key = ("owner", owner_id)
         if owner_key not in cache:
-            cache[owner_key] = users.filter(pk=owner_id).first()
+            cache[owner_key] = _recipient_users().filter(pk=owner_id).first()
         if cache[owner_key] is not None:
             found[owner_id] = cache[owner_key]
     for rule, holders in ruled:
@@ -130,6 +125,30 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
             if user.pk not in found and rule.allows(record, user):
                 found[user.pk] = user
     return sorted(found.values(), key=lambda u: u.pk)
+
+
+def owners_prefetch(records: Iterable[WorkflowModel], cache: dict[Any, Any]) -> None:
+    """Read the owners of ``records`` that ``cache`` does not hold yet, in one
+    query, for ``step_recipients`` to find there (the scan, once a chunk)."""
+    wanted = {
+        owner_id
+        for record in records
+        if (owner_id := record.owner_id) is not None and ("owner", owner_id) not in cache
+    }
+    if not wanted:
+        return
+    found = {user.pk: user for user in _recipient_users().filter(pk__in=wanted)}
+    for owner_id in wanted:
+        cache["owner", owner_id] = found.get(owner_id)  # None: inactive, told nothing
+
+
+def _recipient_users() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("notification_settings")
+        .order_by("pk")
+    )
 
 
 # --- Escalations -------------------------------------------------------------------------

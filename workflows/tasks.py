@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from .notify.email import digests_retry, digests_send, emails_send
 from .notify.messages import step_entered_tell
-from .notify.scan import reminders_scan
+from .notify.scan import reminders_scan_alone
 from .outbox import enqueue, outbox_run, outbox_sweep
 from .schedules import schedule_run
 
@@ -41,8 +41,11 @@ def _parse_now(now: str | None) -> dt.datetime | None:
 @shared_task(acks_late=True)
 def scan_deadlines(now: str | None = None) -> dict[str, int]:
     """The periodic scan of every process's step deadlines (django-celery-beat):
-    reminders and escalations, then their emails."""
-    result = reminders_scan(_parse_now(now))
+    reminders and escalations, then their emails. One started while another
+    is still running ends at once (``skipped``)."""
+    result = reminders_scan_alone(_parse_now(now))
+    if result.skipped:
+        return {"reminders": 0, "escalations": 0, "emails": 0, "skipped": 1}
     return {
         "reminders": result.reminders,
         "escalations": result.escalations,

@@ -51,8 +51,10 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # The emails still to send, in the order delivery takes them
+            # (``notify.email.emails_send``: email_pending, ORDER BY id).
             models.Index(
-                fields=["created_at"],
+                fields=["id"],
                 condition=Q(email_pending=True),
                 name="notification_email_pending",
             ),

@@ -5,7 +5,8 @@ An email is sent with the row that calls for it locked, and marked sent in
 the same transaction, so two workers never send it both. A worker killed
 between the send and the commit sends it again later: the Message-ID is the
 same both times (it is made from the notification), so mail systems show
-one message.
+one message. Delivery runs take the waiting rows in batches that other runs
+skip (``FOR UPDATE SKIP LOCKED``), so that workers share a backlog.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -35,60 +36,88 @@ def message_id(kind: str, pk: int) -> str:
     return f"<{kind}-{pk}@{domain}>"
 
 
-BATCH = 500
+# Notifications a delivery run takes at a time.
+BATCH = 100
 
 
 def emails_send(limit: int | None = None) -> int:
-    """Send the emails of committed notifications still waiting, in batches,
-    all of them or ``limit``; how many went. A mail server that fails stops
-    the run: what is left waits for the next one."""
-    sent = 0
-    after = 0
-    left = limit
-    while left is None or left > 0:
-        size = BATCH if left is None else min(BATCH, left)
-        pending = list(
-            Notification.objects.filter(email_pending=True, pk__gt=after)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
-        )
-        if not pending:
-            break
-        for pk in pending:
-            try:
-                sent += _email_one(pk)
-            except Exception:  # the mail server's errors; the email waits for the next run
-                logger.exception("could not email notification %s", pk)
-                return sent
-        after = pending[-1]
-        if left is not None:
-            left -= len(pending)
+    """Send the emails of committed notifications still waiting, a batch at a
+    time, all of them or ``limit``; how many went. Workers running at once
+    share the backlog: each batch is rows no other run holds. A mail server
+    that fails stops the run: what is left waits for the next one."""
+    sent = taken = 0
+    while limit is None or taken < limit:
+        size = BATCH if limit is None else min(BATCH, limit - taken)
+        got, went, ok = _batch_send(size)
+        taken += got
+        sent += went
+        if not ok or got < size:
+            break  # the mail server failed, or what waits is taken: by this run or another
     return sent
 
 
-def _email_one(pk: int) -> bool:
-    """Send one notification's email with its row locked; False if another
-    worker has it, it went already, or its recipient has no address."""
-    with transaction.atomic():
-        note = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=pk, email_pending=True)
-            .select_related("recipient")
-            .first()
-        )
-        if note is None:
-            return False
-        if note.recipient.email:
-            EmailMessage(
-                subject=note.message,
-                body=note.body or note.message,
-                to=[note.recipient.email],
-                headers={"Message-ID": message_id("notification", note.pk)},
-            ).send()
-            note.emailed_at = timezone.now()
-        note.email_pending = False
-        note.save(update_fields=["email_pending", "emailed_at"])
-        return note.emailed_at is not None
+def _waiting() -> Any:
+    """Notifications whose email waits, locked for this transaction, less
+    those another run holds (on PostgreSQL; SQLite's transactions take the
+    whole database). The partial index ``notification_email_pending`` holds
+    exactly these rows, in this order."""
+    return (
+        Notification.objects.filter(email_pending=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")
+    )
+
+
+def _batch_send(size: int) -> tuple[int, int, bool]:
+    """Take up to ``size`` waiting notifications no other run holds and send
+    their emails: (taken, emailed, the mail server took them all).
+
+    Each email goes in a transaction of its own that marks it sent, so a
+    worker killed half-way sends at most that one again (under the same
+    Message-ID). Each of these transactions locks again the batch's rows
+    still waiting, so that other runs keep passing them by; one another run
+    took meanwhile is left to it.
+    """
+    notes: dict[int, Notification] = {}
+    left: list[int] | None = None
+    sent = 0
+    mailer = None  # one connection to the mail server for the batch
+    note = None
+    try:
+        while left is None or left:
+            with transaction.atomic():
+                if left is None:
+                    notes = {n.pk: n for n in _waiting().select_related("recipient")[:size]}
+                    left = list(notes)
+                else:
+                    left = list(_waiting().filter(pk__in=left).values_list("pk", flat=True))
+                if not left:
+                    break
+                note = notes[left.pop(0)]
+                emailed_at = None
+                if note.recipient.email:
+                    if mailer is None:
+                        mailer = get_connection()
+                        mailer.open()
+                    EmailMessage(
+                        subject=note.message,
+                        body=note.body or note.message,
+                        to=[note.recipient.email],
+                        headers={"Message-ID": message_id("notification", note.pk)},
+                        connection=mailer,
+                    ).send()
+                    emailed_at = timezone.now()
+                Notification.objects.filter(pk=note.pk).update(
+                    email_pending=False, emailed_at=emailed_at
+                )
+                sent += emailed_at is not None
+        return len(notes), sent, True
+    except Exception:  # the mail server's errors; the email waits for the next run
+        logger.exception("could not email notification %s", note.pk if note else "")
+        return len(notes), sent, False
+    finally:
+        if mailer is not None:
+            mailer.close()
 
 
 def digests_send(now: dt.datetime | None = None) -> int:
