@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('workflows', '0006_notification_language'),
+        ('workflows', '0007_field_bounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
