@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.services import record_start, signoff_record, transition_perform
+from workflows.services import record_start
+from workflows.walker import PathItem, SignAll, Walker
 
 from .models import ComparableProject, Proposal
-
-ACTORS = {
-    "request_assessment": "bd",
-    "recommend": "researcher",
-    "decide_pitch": "marketing_manager",
-    "decline": "marketing_manager",
-    "start_research": "researcher",
-    "submit_preliminary": "researcher",
-    "consult": "marketing_manager",
-    "revise": "researcher",
-    "submit_formal": "researcher",
-    "approve_formal": "marketing_manager",
-    "win": "bd",
-}
 
 SECTIONS = {
     "site": "地块呈长方形，约 4.2 公顷，东临滨江公园，景观资源良好。",
@@ -47,12 +33,6 @@ COMPARABLES = [
     ("滨江华府", 23800, "三房两厅", "118", "高层", "园林景观", "一线江景", "去化 85%"),
     ("碧桂园·江湾", 21500, "两房、三房", "96", "洋房", "中庭花园", "低总价", "去化 60%"),
 ]
-
-
-def _walk(record: Proposal, path: list[tuple[str, dict[str, Any]]], users: dict) -> Proposal:
-    for name, data in path:
-        record = transition_perform(record=record, name=name, user=users[ACTORS[name]], data=data)
-    return record
 
 
 def _fill_draft(record: Proposal, users: dict) -> None:
@@ -78,6 +58,52 @@ def _fill_draft(record: Proposal, users: dict) -> None:
         )
 
 
+OPINIONS = {
+    "strategy": "建议突出江景与学区卖点，主打改善型家庭。",
+    "creative": "视觉以“江岸生活”为主线，楼书突出园林。",
+}
+
+
+def _path(developer: str, goal: str, preliminary_due: dt.date) -> list[PathItem]:
+    """The steps that take a new lead to ``goal``."""
+    path: list[PathItem] = [
+        "request_assessment",
+        (
+            "recommend",
+            {
+                "developer_background": f"{developer}为全国性开发商，资金实力雄厚。",
+                "recommendation": "pitch",
+                "recommendation_reason": "项目体量大，与我司代理经验相符。",
+            },
+        ),
+        "decide_pitch",
+        (
+            "start_research",
+            {
+                "developer_requirements": "两周内提交初步方案，侧重产品定位。",
+                "research_plan": "第一周：地块与竞品踩盘；第二周：消费者问卷与报告。",
+                "preliminary_due": preliminary_due,
+            },
+        ),
+        "submit_preliminary",
+        "consult",
+        SignAll(OPINIONS),
+        "revise",
+        "submit_formal",
+        "approve_formal",
+        ("win", {"contract_signed_on": timezone.localdate()}),
+    ]
+    ends = {
+        "lead": 0,
+        "assessing": 1,
+        "awaiting_decision": 2,
+        "researching": 4,
+        "consulting": 7,
+        "won": len(path),
+    }
+    return path[: ends[goal]]
+
+
 def load(users: dict) -> bool:
     if Proposal.objects.exists():
         return False
@@ -90,6 +116,13 @@ def load(users: dict) -> bool:
         ("龙湖地产", "天街公馆", "高新区", 28, "consulting"),
         ("招商蛇口", "海上世家", "前海湾", 20, "won"),
     ]
+
+    def write_report(record: Proposal, name: str) -> None:
+        # The researcher writes the report before submitting it.
+        if name in ("submit_preliminary", "submit_formal"):
+            _fill_draft(record, users)
+
+    walker = Walker(user_for=users.__getitem__, prepare=write_report)
     with transaction.atomic():
         for developer, project, location, days, goal in leads:
             record = record_start(
@@ -104,54 +137,6 @@ def load(users: dict) -> bool:
                 ),
                 user=users["bd"],
             )
-            steps: list[tuple[str, dict[str, Any]]] = [
-                ("request_assessment", {}),
-                (
-                    "recommend",
-                    {
-                        "developer_background": f"{developer}为全国性开发商，资金实力雄厚。",
-                        "recommendation": "pitch",
-                        "recommendation_reason": "项目体量大，与我司代理经验相符。",
-                    },
-                ),
-                ("decide_pitch", {}),
-                (
-                    "start_research",
-                    {
-                        "developer_requirements": "两周内提交初步方案，侧重产品定位。",
-                        "research_plan": "第一周：地块与竞品踩盘；第二周：消费者问卷与报告。",
-                        "preliminary_due": today + dt.timedelta(days=min(10, days - 5)),
-                    },
-                ),
-            ]
-            order = ["lead", "assessing", "awaiting_decision", "planning", "researching"]
-            target = order.index(goal) if goal in order else len(order) - 1
-            record = _walk(record, steps[:target], users)
-            if goal in ("consulting", "won"):
-                _fill_draft(record, users)
-                record = _walk(record, [("submit_preliminary", {}), ("consult", {})], users)
-                for role, opinion in (
-                    ("strategy", "建议突出江景与学区卖点，主打改善型家庭。"),
-                    ("creative", "视觉以“江岸生活”为主线，楼书突出园林。"),
-                ):
-                    signoff_record(
-                        record=record,
-                        user=users[role],
-                        role=role,
-                        decision="agree",
-                        comment=opinion,
-                    )
-                record.refresh_from_db()
-            if goal == "won":
-                record = _walk(record, [("revise", {})], users)
-                _fill_draft(record, users)
-                record = _walk(
-                    record,
-                    [
-                        ("submit_formal", {}),
-                        ("approve_formal", {}),
-                        ("win", {"contract_signed_on": today}),
-                    ],
-                    users,
-                )
+            preliminary_due = today + dt.timedelta(days=min(10, days - 5))
+            walker.walk(record, _path(developer, goal, preliminary_due))
     return True

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Customer
-from workflows.services import record_start, signoff_record, transition_perform
+from workflows.services import record_start
+from workflows.walker import PathItem, SignAll, Walker
 
 from .models import Board, SampleOrder
 
@@ -20,103 +21,110 @@ CUSTOMERS = [
     ("C003", "东方家居集团", "林小姐", "0755-2666 5678"),
 ]
 
-# (product, path of (step, form data)) — each record is walked through real transitions.
-SAMPLE_PATHS: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
+
+# What the work order, the outsourcing, a new round, a signed board and a remade
+# one are given, whatever the record.
+def _soon() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=10)
+
+
+FIELDS: dict[str, Any] = {
+    "issue_work_order": lambda: {
+        "due_date": _soon(),
+        "production_plan": "打样 → 品检 → 入库",
+        "quantity": 2,
+    },
+    "outsource": lambda: {"outsource_return_date": _soon() - dt.timedelta(days=3)},
+    "reorder": lambda: {"due_date": timezone.localdate() + dt.timedelta(days=12)},
+    "record_signature": lambda: {"signed_on": timezone.localdate()},
+    "remake": lambda: {"due_date": _soon()},
+}
+
+
+def _fields(model: type, name: str) -> dict[str, Any]:
+    return FIELDS[name]() if name in FIELDS else {}
+
+
+TO_STORE = [
+    "issue_work_order",
+    "start_production",
+    "submit_inspection",
+    "pass_inspection",
+    "receive_into_store",
+]
+
+# (product, path): each record is walked through real transitions.
+SAMPLE_PATHS: list[tuple[str, list[PathItem]]] = [
     ("不锈钢保温杯 500ml", []),
-    ("智能电表外壳 A 型", [("issue_work_order", {"plan": True})]),
-    ("户外折叠椅", [("issue_work_order", {"plan": True}), ("start_production", {})]),
+    ("智能电表外壳 A 型", ["issue_work_order"]),
+    ("户外折叠椅", ["issue_work_order", "start_production"]),
     (
         "LED 灯罩（喷涂）",
         [
-            ("issue_work_order", {"plan": True}),
-            ("start_production", {}),
+            "issue_work_order",
+            "start_production",
             ("outsource", {"outsource_vendor": "佛山喷涂厂", "outsource_process": "表面喷涂"}),
         ],
     ),
-    (
-        "陶瓷餐具套装",
-        [("issue_work_order", {"plan": True}), ("start_production", {}), ("submit_inspection", {})],
-    ),
-    (
-        "Bamboo cutting board",
-        [
-            ("issue_work_order", {"plan": True}),
-            ("start_production", {}),
-            ("submit_inspection", {}),
-            ("pass_inspection", {}),
-            ("receive_into_store", {}),
-        ],
-    ),
+    ("陶瓷餐具套装", ["issue_work_order", "start_production", "submit_inspection"]),
+    ("Bamboo cutting board", TO_STORE),
     (
         "电源适配器 12V",
         [
-            ("issue_work_order", {"plan": True}),
-            ("start_production", {}),
-            ("submit_inspection", {}),
-            ("pass_inspection", {}),
-            ("receive_into_store", {}),
+            *TO_STORE,
             ("send_by_courier", {"courier": "顺丰速运", "tracking_no": "SF1234567890"}),
-            ("confirm_delivery", {}),
+            "confirm_delivery",
         ],
     ),
     (
         "办公椅扶手",
         [
-            ("issue_work_order", {"plan": True}),
-            ("start_production", {}),
-            ("submit_inspection", {}),
+            "issue_work_order",
+            "start_production",
+            "submit_inspection",
             ("fail_inspection", {"comment": "扶手表面有划痕，颜色与色卡不符"}),
-            ("submit_inspection", {}),
-            ("pass_inspection", {}),
-            ("receive_into_store", {}),
+            "submit_inspection",
+            "pass_inspection",
+            "receive_into_store",
             ("release_with_delivery_note", {"delivery_note_no": "SH-2026-118"}),
-            ("confirm_delivery", {}),
+            "confirm_delivery",
             ("approve", {"customer_feedback": "样品合格，可安排大货。"}),
         ],
     ),
 ]
 
-ACTORS = {
-    "issue_work_order": "sales_assistant",
-    "start_production": "sample_room",
-    "outsource": "pmc",
-    "receive_outsourced": "pmc",
-    "submit_inspection": "sample_room",
-    "pass_inspection": "qa",
-    "fail_inspection": "qa",
-    "receive_into_store": "warehouse",
-    "release_with_delivery_note": "warehouse",
-    "send_by_courier": "sales",
-    "confirm_delivery": "sales",
-    "approve": "sales",
-    "reject": "sales",
-    "reorder": "sales",
-    "finish": "sample_room",
-    "submit": "sales",
-    "follow_up": "sales",
-    "record_signature": "sales",
-    "record_rejection": "sales",
-    "remake": "sales",
-}
+# Rejected in round 1, the feedback acknowledged by QA and the sample room,
+# re-ordered as round 2 (which starts at "work order issued").
+FIRST_ROUND_PATH: list[PathItem] = [
+    *TO_STORE,
+    ("send_by_courier", {"courier": "EMS", "tracking_no": "EA123456789CN"}),
+    "confirm_delivery",
+    ("reject", {"customer_feedback": "涂层颜色偏深，边缘有气泡。"}),
+    SignAll("已收到客户反馈"),
+    ("reorder", {"changes": "调浅涂层颜色，改进喷涂工艺"}),
+]
+SECOND_ROUND_PATH: list[PathItem] = ["start_production"]
 
-
-def _walk(record: Any, path: list[tuple[str, dict[str, Any]]], users: dict) -> Any:
-    soon = timezone.localdate() + dt.timedelta(days=10)
-    for name, data in path:
-        data = dict(data)
-        if data.pop("plan", False):
-            data.update({"due_date": soon, "production_plan": "打样 → 品检 → 入库", "quantity": 2})
-        if name == "outsource":
-            data["outsource_return_date"] = soon - dt.timedelta(days=3)
-        if name == "remake":
-            data["due_date"] = soon
-        record = transition_perform(record=record, name=name, user=users[ACTORS[name]], data=data)
-    return record
+# (board type, product, path)
+BOARD_PATHS: list[tuple[str, str, list[PathItem]]] = [
+    (Board.Kind.PS, "智能电表外壳 A 型", []),
+    (Board.Kind.PPS, "户外折叠椅", ["finish", "submit"]),
+    (
+        Board.Kind.PS,
+        "陶瓷餐具套装",
+        [
+            "finish",
+            "submit",
+            ("record_signature", {"customer_signatory": "林小姐"}),
+        ],
+    ),
+]
 
 
 def load(users: dict[str, AbstractBaseUser]) -> bool:
     if SampleOrder.objects.exists():
         return False
+    walker = Walker(user_for=users.__getitem__, data_for=_fields)
     with transaction.atomic():
         customers = [
             Customer.objects.get_or_create(
@@ -137,9 +145,8 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                 ),
                 user=sales,
             )
-            _walk(record, path, users)
+            walker.walk(record, path)
 
-        # A sample rejected in round 1, feedback acknowledged, re-ordered as round 2.
         first = record_start(
             record=SampleOrder(
                 customer=customers[0],
@@ -150,61 +157,11 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
             ),
             user=sales,
         )
-        first = _walk(
-            first,
-            [
-                ("issue_work_order", {"plan": True}),
-                ("start_production", {}),
-                ("submit_inspection", {}),
-                ("pass_inspection", {}),
-                ("receive_into_store", {}),
-                ("send_by_courier", {"courier": "EMS", "tracking_no": "EA123456789CN"}),
-                ("confirm_delivery", {}),
-                ("reject", {"customer_feedback": "涂层颜色偏深，边缘有气泡。"}),
-            ],
-            users,
-        )
-        for role in ("qa", "sample_room"):
-            signoff_record(
-                record=first,
-                user=users[role],
-                role=role,
-                decision="agree",
-                comment="已收到客户反馈",
-            )
-        first.refresh_from_db()
-        _walk(
-            first,
-            [
-                (
-                    "reorder",
-                    {
-                        "due_date": timezone.localdate() + dt.timedelta(days=12),
-                        "changes": "调浅涂层颜色，改进喷涂工艺",
-                    },
-                )
-            ],
-            users,
-        )
+        first = walker.walk(first, FIRST_ROUND_PATH)
         second = SampleOrder.objects.get(previous_round=first)
-        _walk(second, [("start_production", {})], users)
+        walker.walk(second, SECOND_ROUND_PATH)
 
-        for kind, product, path in [
-            (Board.Kind.PS, "智能电表外壳 A 型", []),
-            (Board.Kind.PPS, "户外折叠椅", [("finish", {}), ("submit", {})]),
-            (
-                Board.Kind.PS,
-                "陶瓷餐具套装",
-                [
-                    ("finish", {}),
-                    ("submit", {}),
-                    (
-                        "record_signature",
-                        {"customer_signatory": "林小姐", "signed_on": timezone.localdate()},
-                    ),
-                ],
-            ),
-        ]:
+        for kind, product, path in BOARD_PATHS:
             board = record_start(
                 record=Board(
                     kind=kind,
@@ -217,5 +174,5 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                 ),
                 user=sales,
             )
-            _walk(board, path, users)
+            walker.walk(board, path)
     return True
