@@ -17,9 +17,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
-from factories import ProposalWalker, UserFactory, Walker
 
+from tests.factories import UserFactory
+from tests.kits import walker as kit_walker
 from workflows.roles import ROLES
+from workflows.walker import Walker
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -118,21 +120,17 @@ def role_user(db: None) -> Callable[..., Any]:
 
 @pytest.fixture
 def walker(role_user: Callable[..., Any]) -> Walker:
-    return Walker(user_for_role=role_user)
+    """The engine's walker (``workflows.walker``) with the role users of
+    ``role_user``, someone else of the role for a step a ``NotBy`` rule keeps
+    from them, and each process kit's step data and preparations."""
+    return kit_walker(user_for=role_user, another=lambda role, user: UserFactory(roles=[role]))
 
 
 @pytest.fixture
 def advance(walker: Walker) -> Walker:
     """``advance(record, "awaiting_feedback")`` walks the record there through
-    ``transition_perform``, with the role users of ``role_user``."""
+    ``transition_perform``; ``advance.take(record, name, {...})`` takes one step."""
     return walker
-
-
-@pytest.fixture
-def proposal_advance(role_user: Callable[..., Any]) -> ProposalWalker:
-    """``proposal_advance(proposal, "consulting")``: like ``advance``, and the
-    report is written (its required sections filled) before a step submits it."""
-    return ProposalWalker(user_for_role=role_user)
 
 
 @pytest.fixture

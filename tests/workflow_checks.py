@@ -1,4 +1,5 @@
-"""Checks shared by the tests of every process (tests/samples, tests/proposals):
+"""Checks shared by the tests of every process (the contract suite in
+tests/contract, and each process's own tests):
 the record's URLs, a step posted over HTTP as the record page posts it and
 what it must change (or leave as it was), and the query bound of a page.
 
@@ -19,8 +20,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import post_data, step_data
 
+from tests.kits import post_data, step_data
 from workflows.declarations import step_of
 from workflows.forms import form_class_of, transition_form
 from workflows.roles import ROLES
@@ -89,7 +90,8 @@ def check_step_taken(
     page's form names it: the record (refreshed) moves to the target with the
     step's fields saved, the deadline ``expected_due(step, record, before,
     after)`` gives (None: no deadline), the step's entry in ``effects``, an
-    audit entry with the comment, and the page says the step was done.
+    audit entry with the comment (none for a step whose comment is hidden),
+    and the page says the step was done.
 
     Returns what ``expected_due`` gave.
     """
@@ -98,7 +100,7 @@ def check_step_taken(
 
     before = timezone.now()
     response = client.post(
-        step_url(record, name), post_data(name, seq=record.step_seq, prefixed=True)
+        step_url(record, name), post_data(record, name, seq=record.step_seq, prefixed=True)
     )
     after = timezone.now()
 
@@ -111,7 +113,7 @@ def check_step_taken(
     assert before <= record.step_started_at <= after
     form_class = form_class_of(step)
     if form_class is not None and issubclass(form_class, forms.ModelForm):
-        for field, value in step_data(name).items():
+        for field, value in step_data(record, name).items():
             if field in form_class._meta.fields:
                 assert getattr(record, field) == value, field
     due = expected_due(step, record, before, after)
@@ -122,7 +124,8 @@ def check_step_taken(
     if name in effects:
         assert effects[name](record, user)
     log = StateLog.objects.for_(record).latest("pk")
-    assert (log.transition, log.by_id, log.description) == (name, user.pk, f"Comment on {name}")
+    comment = None if step.comment == "hidden" else f"Comment on {name}"
+    assert (log.transition, log.by_id, log.description) == (name, user.pk, comment)
     page = client.get(response.url)
     assert messages_of(page) == [
         f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
@@ -134,7 +137,7 @@ def check_get_refused(client: Any, record: Any, name: str, snapshot: Snapshot) -
     """A GET on the step's URL, with the form's data, is refused (405) and changes nothing."""
     before = snapshot(record)
 
-    response = client.get(step_url(record, name), post_data(name, seq=record.step_seq))
+    response = client.get(step_url(record, name), post_data(record, name, seq=record.step_seq))
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
@@ -151,7 +154,7 @@ def check_refused_in_wrong_state(
     before = snapshot(record)
 
     response = client.post(
-        step_url(record, name), post_data(name, seq=record.step_seq), follow=True
+        step_url(record, name), post_data(record, name, seq=record.step_seq), follow=True
     )
 
     assert response.redirect_chain == [(record.get_absolute_url(), 302)]
@@ -162,7 +165,7 @@ def check_refused_in_wrong_state(
 
 def check_double_submit(client: Any, record: Any, transition: Any, snapshot: Snapshot) -> None:
     """The same form posted twice: the step is taken once, the second post is stale."""
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+    data = post_data(record, transition.name, seq=record.step_seq, prefixed=True)
 
     first = client.post(step_url(record, transition.name), data)
     assert first.status_code == 302
@@ -182,7 +185,9 @@ def check_refused_as_stale(
     """The step posted from a page shown at ``shown_seq`` changes nothing and says why."""
     before = snapshot(record)
 
-    response = client.post(step_url(record, name), post_data(name, seq=shown_seq), follow=True)
+    response = client.post(
+        step_url(record, name), post_data(record, name, seq=shown_seq), follow=True
+    )
 
     assert snapshot(record) == before
     assert STALE in messages_of(response)[0]
@@ -193,7 +198,7 @@ def check_required_field_missing(
 ) -> Any:
     """The step posted without ``field``: 400, nothing changed, and the step's form
     is open again with the field's error. Returns the response."""
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+    data = post_data(record, transition.name, seq=record.step_seq, prefixed=True)
     del data[f"{transition.name}-{field}"]
     before = snapshot(record)
 
@@ -216,7 +221,7 @@ def check_step_by_role(
     step = step_of(transition)
     before = snapshot(record)
     last_log = StateLog.objects.for_(record).order_by("-pk").first()
-    data = post_data(transition.name, seq=record.step_seq, prefixed=True)
+    data = post_data(record, transition.name, seq=record.step_seq, prefixed=True)
 
     response = client.post(step_url(record, transition.name), data)
 
@@ -229,7 +234,9 @@ def check_step_by_role(
         (log,) = StateLog.objects.for_(record).filter(pk__gt=last_log.pk)
         assert (log.by_id, log.transition) == (user.pk, transition.name)
         assert (log.source_state, log.state) == (transition.source, transition.target)
-        assert log.description == data[f"{transition.name}-comment"]
+        # A step that asks for no comment keeps none of what was posted.
+        hidden = step.comment == "hidden"
+        assert log.description == (None if hidden else data[f"{transition.name}-comment"])
     else:
         assert response.status_code == 403
         assert snapshot(record) == before
@@ -243,7 +250,7 @@ def check_step_forbidden(
     before = snapshot(record)
 
     response = client.post(
-        step_url(record, name), post_data(name, seq=record.step_seq, prefixed=prefixed)
+        step_url(record, name), post_data(record, name, seq=record.step_seq, prefixed=prefixed)
     )
 
     assert response.status_code == 403

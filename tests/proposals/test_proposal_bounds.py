@@ -14,18 +14,17 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import (
+
+from proposals.models import ComparableProject, Proposal, ProposalReport
+from tests.factories import UserFactory, in_days
+from tests.kits import post_data
+from tests.proposals.kit import (
     ComparableProjectFactory,
     ProposalFactory,
-    UserFactory,
-    in_days,
-    post_data,
     report_post_data,
     report_sections,
 )
-from workflow_checks import step_url
-
-from proposals.models import ComparableProject, Proposal, ProposalReport
+from tests.workflow_checks import step_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -132,7 +131,8 @@ def test_a_contract_signed_in_the_future_or_before_2000_is_refused(signed_on, er
     before = snapshot(record)
 
     response = client_for(record.owner).post(
-        step_url(record, "win"), post_data("win", seq=record.step_seq, contract_signed_on=signed_on)
+        step_url(record, "win"),
+        post_data(Proposal, "win", seq=record.step_seq, contract_signed_on=signed_on),
     )
 
     assert response.status_code == 400
@@ -144,7 +144,7 @@ def test_a_contract_signed_today_is_recorded(client_for):
     record = ProposalFactory(state="proposed")
 
     response = client_for(record.owner).post(
-        step_url(record, "win"), post_data("win", seq=record.step_seq)
+        step_url(record, "win"), post_data(Proposal, "win", seq=record.step_seq)
     )
 
     assert response.status_code == 302

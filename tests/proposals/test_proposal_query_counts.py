@@ -1,43 +1,25 @@
 """The proposal pages people open all day make a fixed number of queries,
-however much there is: the list and the inbox with 10 and with 100
-proposals, the record page and the report's pages with a report of 10 and of
-50 comparable projects (and one or four revisions)."""
+however much there is: the record page and the report's pages with a report
+of 10 and of 50 comparable projects (and one or four revisions). The list,
+the inbox and the record page with 10 and with 100 proposals are the
+contract suite's (tests/contract)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from factories import ComparableProjectFactory, ProposalFactory, UserFactory, report_sections
-from workflow_checks import check_list_page_queries, check_record_page_queries, get_within_queries
 
 from proposals.models import ProposalReport
+from tests.proposals.kit import MAX_QUERIES as PROCESS_QUERIES
+from tests.proposals.kit import ComparableProjectFactory, ProposalFactory, report_sections
+from tests.workflow_checks import get_within_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-# One bound per page, the same for every size. Measured: list 9, inbox 7-8 (a
-# count query once there are more than it shows), record 12-13, report 10,
-# print 9, report edit 9; the margin (3) is smaller than the 10 queries a
+# One bound per page, the same for every size. Measured: record 12-13, report
+# 10, print 9, report edit 9; the margin (3) is smaller than the 10 queries a
 # per-row lookup would add with the smallest size.
-MAX_QUERIES = {
-    "list": 12,
-    "inbox": 11,
-    "record": 16,
-    "report": 13,
-    "print": 12,
-    "report_edit": 12,
-}
-
-
-@pytest.fixture(params=[10, 100], ids=lambda n: f"{n}_proposals")
-def researcher_with_inbox(request, role_user):
-    """A researcher with ``n`` proposals waiting for an assessment, from three
-    business developers."""
-    researcher = role_user("researcher")
-    owners = UserFactory.create_batch(3, roles=["bd"])
-    records = [
-        ProposalFactory(state="assessing", owner=owners[i % 3]) for i in range(request.param)
-    ]
-    return researcher, records
+MAX_QUERIES = {"record": PROCESS_QUERIES["record"], "report": 13, "print": 12, "report_edit": 12}
 
 
 @pytest.fixture(
@@ -62,51 +44,6 @@ def report_with_comparables(request, walker):
     draft.refresh_from_db()
     ComparableProjectFactory.create_batch(comparables, report=draft)
     return record, draft, walker.actor(record, "submit_preliminary")
-
-
-def test_proposal_list_queries_do_not_grow_with_the_proposals(
-    researcher_with_inbox, client_for, django_assert_max_num_queries
-):
-    researcher, records = researcher_with_inbox
-
-    check_list_page_queries(
-        client_for(researcher),
-        reverse("proposals:proposal_list"),
-        records,
-        django_assert_max_num_queries,
-        MAX_QUERIES["list"],
-    )
-
-
-def test_inbox_queries_do_not_grow_with_the_proposals(
-    researcher_with_inbox, client_for, django_assert_max_num_queries
-):
-    researcher, records = researcher_with_inbox
-
-    response, _ = get_within_queries(
-        client_for(researcher),
-        reverse("workflows:inbox"),
-        django_assert_max_num_queries,
-        MAX_QUERIES["inbox"],
-    )
-
-    (section,) = [s for s in response.context["sections"] if s.key == "proposals.proposal"]
-    assert section.count == len(records)
-    assert len(response.context["rows"]) == min(len(records), 50)
-
-
-def test_proposal_record_page_queries_do_not_grow_with_the_proposals(
-    researcher_with_inbox, client_for, django_assert_max_num_queries
-):
-    researcher, records = researcher_with_inbox
-
-    check_record_page_queries(
-        client_for(researcher),
-        records[len(records) // 2],
-        ["recommend"],
-        django_assert_max_num_queries,
-        MAX_QUERIES["record"],
-    )
 
 
 def test_proposal_record_page_queries_do_not_grow_with_the_report(

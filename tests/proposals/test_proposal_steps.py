@@ -1,9 +1,9 @@
-"""Every step of a project proposal taken over HTTP as the record page takes it:
-the happy path with its form, its effect and the deadline it sets (never past
-the developer's pitch deadline); GET refused; the wrong state, a stale page
-or a double submit changing nothing; missing fields. Then the opinions of the
-strategy and creative departments, and the research report's drafts and
-revisions.
+"""What is special to the steps of a project proposal (the contract suite,
+tests/contract, takes every step of every process over HTTP, within the
+pitch deadline): the declarations, the deadlines of the first step, of the
+research plan and of the formal report; the fields that need a reason; the
+opinions of the strategy and creative departments, and the research
+report's drafts and revisions.
 """
 
 from __future__ import annotations
@@ -16,37 +16,19 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm_log.models import StateLog
-from factories import (
-    ComparableProjectFactory,
-    ProposalFactory,
-    UserFactory,
-    in_days,
-    is_owner_only,
-    post_data,
-    proposal_ready,
-    report_post_data,
-    report_sections,
-    transition_cases,
-    transitions_of,
-)
-from workflow_checks import (
-    check_double_submit,
-    check_get_refused,
-    check_refused_as_stale,
-    check_refused_in_wrong_state,
-    check_required_field_missing,
-    check_step_taken,
-    messages_of,
-    required_fields,
-    step_url,
-    url,
-    wrong_state,
-)
 
 from proposals.models import ComparableProject, Proposal, ProposalReport
+from tests.factories import in_days
+from tests.kits import post_data, ready, snapshot
+from tests.proposals.kit import (
+    ComparableProjectFactory,
+    ProposalFactory,
+    report_post_data,
+    report_sections,
+)
+from tests.workflow_checks import ROLE_CODES, messages_of, required_fields, step_url, url
 from workflows.calendar import WorkingDays, add_working_days
-from workflows.declarations import step_of
+from workflows.declarations import OwnerOnly, step_of
 from workflows.models import SignOff
 from workflows.selectors import inbox
 from workflows.services import (
@@ -57,22 +39,10 @@ from workflows.services import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TRANSITIONS = transitions_of(Proposal)
-
-
-CASES = transition_cases(Proposal, with_model=False)
-# One case per step name, from its first source.
+# One transition per step name, from its first source.
 FIRST_SOURCE: dict[str, Any] = {}
-for _m, _t in TRANSITIONS:
+for _t in Proposal.workflow_transitions():
     FIRST_SOURCE.setdefault(_t.name, _t)
-STEP_CASES = [pytest.param(t, id=n) for n, t in FIRST_SOURCE.items()]
-
-
-REQUIRED_CASES = [
-    pytest.param(t, field, id=f"{t.name}.{field}")
-    for t in FIRST_SOURCE.values()
-    for field in required_fields(t)
-]
 
 INCOMPLETE = "The report needs every section filled in before it is submitted."
 FROZEN = "This revision was submitted and can no longer be changed."
@@ -119,40 +89,6 @@ def reports_of(record: Proposal) -> list[tuple[Any, ...]]:
     )
 
 
-def snapshot(record: Proposal) -> tuple[Any, ...]:
-    fresh = Proposal.objects.get(pk=record.pk)
-    return (
-        fresh.state,
-        fresh.step_seq,
-        fresh.step_due_at,
-        StateLog.objects.for_(fresh).count(),
-        Proposal.objects.count(),
-        reports_of(fresh),
-        ComparableProject.objects.count(),
-        SignOff.objects.count(),
-    )
-
-
-def expected_due(step: Any, record: Proposal, before: dt.datetime, after: dt.datetime) -> Any:
-    """The (earliest, latest) deadline the step's rule allows, capped by the pitch
-    deadline, or None for a closed proposal."""
-    if record.is_final:
-        return None
-    cap = end_of(record.pitch_deadline)
-    rule = step.due
-    if rule is None:
-        return cap, cap
-    if isinstance(rule, dt.timedelta):
-        return min(before + rule, cap), min(after + rule, cap)
-    if callable(rule):
-        # A rule computed from "now" (working days): evaluated after the step,
-        # it can only be later.
-        latest = rule(record)
-        return min(latest - (timezone.now() - before), cap), min(latest, cap)
-    day = end_of(getattr(record, rule))
-    return min(day, cap), min(day, cap)
-
-
 def action(response: Any, name: str) -> Any:
     (found,) = [a["action"] for a in response.context["actions"] if a["action"].name == name]
     return found
@@ -162,94 +98,42 @@ def draft_of(record: Proposal) -> ProposalReport:
     return ProposalReport.objects.get(proposal_id=record.pk, submitted_at__isnull=True)
 
 
-# --- Happy paths ----------------------------------------------------------------------
+# --- The declarations --------------------------------------------------------------------
 
 
-def _opened(kind: str) -> Any:
-    def check(record: Proposal, user: Any) -> bool:
-        draft = record.current_draft()
-        latest_frozen = record.reports.filter(submitted_at__isnull=False).last()
-        return (
-            draft is not None
-            and draft.kind == kind
-            and draft.updated_by_id == user.pk
-            and draft.based_on_id == (latest_frozen.pk if latest_frozen else None)
-            and draft.revision == record.reports.count()
-        )
-
-    return check
-
-
-def _frozen(record: Proposal, user: Any) -> bool:
-    last = record.reports.last()
-    return (
-        record.current_draft() is None
-        and last.submitted_by_id == user.pk
-        and last.submitted_at is not None
-    )
-
-
-EFFECTS = {
-    "decide_pitch": lambda r, u: r.decided_by_id == u.pk,
-    "decline": lambda r, u: r.decided_by_id == u.pk,
-    "start_research": _opened("preliminary"),
-    "submit_preliminary": _frozen,
-    "return_preliminary": _opened("preliminary"),
-    "revise": _opened("formal"),
-    "submit_formal": _frozen,
-    "return_formal": _opened("formal"),
-    "approve_formal": lambda r, u: (
-        r.reports.last().approved_by_id == u.pk and r.reports.last().approved_at is not None
-    ),
-}
-
-
-@pytest.mark.parametrize("transition", CASES)
-def test_step_with_valid_form_moves_the_proposal_and_sets_a_deadline_within_the_pitch(
-    transition, proposal_advance, client_for
-):
-    name = transition.name
-    record = proposal_advance(ProposalFactory(), transition.source)
-    if transition.conditions:
-        proposal_advance.sign_all(record)
-        if name in ("submit_preliminary", "submit_formal"):
-            draft = record.current_draft()
-            ProposalReport.objects.filter(pk=draft.pk).update(**report_sections())
-    user = proposal_advance.actor(record, name)
-
-    due = check_step_taken(
-        client_for(user), record, transition, user, expected_due=expected_due, effects=EFFECTS
-    )
-
-    if due is not None:
-        assert record.step_due_at <= end_of(record.pitch_deadline)
+def test_the_proposal_declares_its_steps_each_with_a_role_of_the_company():
+    names = {t.name for t in Proposal.workflow_transitions()}
+    assert names == {
+        "request_assessment",
+        "recommend",
+        "decide_pitch",
+        "decline",
+        "start_research",
+        "submit_preliminary",
+        "return_preliminary",
+        "consult",
+        "revise",
+        "submit_formal",
+        "return_formal",
+        "approve_formal",
+        "win",
+        "lose",
+        "withdraw",
+    }
+    # Withdrawing is possible from every open state but the pitch decision and
+    # the proposed one: one case per source state.
+    assert {t.source for t in Proposal.transition_named("withdraw")} == set(
+        Proposal.State.values
+    ) - Proposal.final_states - {"awaiting_decision", "proposed"}
+    owner_only = {
+        t.name for t in Proposal.workflow_transitions() if isinstance(step_of(t).rule, OwnerOnly)
+    }
+    assert owner_only == {"request_assessment", "win", "lose"}
+    for transition in Proposal.workflow_transitions():
+        assert set(step_of(transition).roles) & set(ROLE_CODES), transition.name
 
 
 # --- The pitch deadline bounds every deadline ------------------------------------------------
-
-
-@pytest.mark.parametrize("transition", CASES)
-def test_no_step_is_due_after_the_end_of_a_pitch_deadline_that_is_tomorrow(
-    transition, walker, client_for
-):
-    pitch = in_days(1)
-    record = proposal_ready(transition, walker, pitch_deadline=pitch)
-    name = transition.name
-    user = walker.actor(record, name)
-    data = post_data(name, seq=record.step_seq, prefixed=True)
-    if name == "start_research":
-        data["start_research-preliminary_due"] = pitch.isoformat()
-
-    response = client_for(user).post(step_url(record, name), data)
-
-    assert response.status_code == 302
-    record.refresh_from_db()
-    assert record.state == transition.target
-    if record.is_final:
-        assert record.step_due_at is None
-    else:
-        # Every rule of the proposal gives at least the end of tomorrow.
-        assert record.step_due_at == end_of(pitch)
 
 
 def test_a_proposal_opened_with_the_pitch_today_is_due_tonight_not_in_two_days():
@@ -269,11 +153,11 @@ def test_a_proposal_opened_a_month_ahead_gets_its_first_step_two_working_days():
 def test_approve_formal_is_due_at_the_end_of_the_pitch_deadline_day_in_shanghai(walker, client_for):
     pitch = in_days(20)
     transition = Proposal.transition_named("approve_formal")[0]
-    record = proposal_ready(transition, walker, pitch_deadline=pitch)
+    record = ready(Proposal, transition, walker, pitch_deadline=pitch)
     manager = walker.actor(record, "approve_formal")
 
     client_for(manager).post(
-        step_url(record, "approve_formal"), post_data("approve_formal", seq=record.step_seq)
+        step_url(record, "approve_formal"), post_data(record, "approve_formal", seq=record.step_seq)
     )
 
     record.refresh_from_db()
@@ -285,11 +169,11 @@ def test_approve_formal_is_due_at_the_end_of_the_pitch_deadline_day_in_shanghai(
 
 def test_start_research_is_due_at_the_end_of_the_preliminary_due_date(walker, client_for):
     transition = Proposal.transition_named("start_research")[0]
-    record = proposal_ready(transition, walker, pitch_deadline=in_days(30))
+    record = ready(Proposal, transition, walker, pitch_deadline=in_days(30))
 
     client_for(walker.actor(record, "start_research")).post(
         step_url(record, "start_research"),
-        post_data("start_research", seq=record.step_seq, preliminary_due=in_days(8)),
+        post_data(record, "start_research", seq=record.step_seq, preliminary_due=in_days(8)),
     )
 
     record.refresh_from_db()
@@ -299,11 +183,11 @@ def test_start_research_is_due_at_the_end_of_the_preliminary_due_date(walker, cl
 
 def test_preliminary_report_due_on_the_pitch_deadline_itself_is_accepted(walker, client_for):
     transition = Proposal.transition_named("start_research")[0]
-    record = proposal_ready(transition, walker, pitch_deadline=in_days(6))
+    record = ready(Proposal, transition, walker, pitch_deadline=in_days(6))
 
     response = client_for(walker.actor(record, "start_research")).post(
         step_url(record, "start_research"),
-        post_data("start_research", seq=record.step_seq, preliminary_due=in_days(6)),
+        post_data(record, "start_research", seq=record.step_seq, preliminary_due=in_days(6)),
     )
 
     assert response.status_code == 302
@@ -324,12 +208,12 @@ def test_preliminary_report_due_after_the_pitch_or_in_the_past_is_a_field_error(
 ):
     pitch = in_days(6)
     transition = Proposal.transition_named("start_research")[0]
-    record = proposal_ready(transition, walker, pitch_deadline=pitch)
+    record = ready(Proposal, transition, walker, pitch_deadline=pitch)
     before = snapshot(record)
 
     response = client_for(walker.actor(record, "start_research")).post(
         step_url(record, "start_research"),
-        post_data("start_research", seq=record.step_seq, preliminary_due=in_days(due)),
+        post_data(record, "start_research", seq=record.step_seq, preliminary_due=in_days(due)),
     )
 
     assert response.status_code == 400
@@ -339,58 +223,7 @@ def test_preliminary_report_due_after_the_pitch_or_in_the_past_is_a_field_error(
     assert opened["form"].errors["preliminary_due"] == [error.format(pitch=pitch.isoformat())]
 
 
-# --- Refusals that change nothing -----------------------------------------------------
-
-
-@pytest.mark.parametrize("transition", STEP_CASES)
-def test_get_on_a_proposal_step_url_is_refused_and_changes_nothing(transition, walker, client_for):
-    record = proposal_ready(transition, walker)
-    user = walker.actor(record, transition.name)
-
-    check_get_refused(client_for(user), record, transition.name, snapshot)
-
-
-@pytest.mark.parametrize("transition", STEP_CASES)
-def test_proposal_step_posted_in_another_state_changes_nothing_and_says_why(
-    transition, walker, client_for
-):
-    wrong = wrong_state(Proposal, transition.name)
-    user = walker.user(step_of(transition).roles[0])
-    owner = user if is_owner_only(transition) else UserFactory(roles=["bd"])
-    record = ProposalFactory(state=wrong, owner=owner, draft="complete")
-
-    check_refused_in_wrong_state(client_for(user), record, transition, snapshot)
-
-
-@pytest.mark.parametrize("transition", CASES)
-def test_double_submit_takes_the_proposal_step_once_and_shows_the_stale_message(
-    transition, walker, client_for
-):
-    record = proposal_ready(transition, walker)
-
-    check_double_submit(
-        client_for(walker.actor(record, transition.name)), record, transition, snapshot
-    )
-
-
-def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(
-    proposal_advance, client_for
-):
-    record = proposal_advance(ProposalFactory(), "awaiting_decision")
-    shown_seq = record.step_seq - 1  # the page was loaded before the recommendation
-    client = client_for(proposal_advance.actor(record, "decide_pitch"))
-
-    check_refused_as_stale(client, record, "decide_pitch", shown_seq, snapshot)
-
-
-@pytest.mark.parametrize(("transition", "field"), REQUIRED_CASES)
-def test_proposal_step_without_a_required_field_answers_400_with_the_field_error(
-    transition, field, walker, client_for
-):
-    record = proposal_ready(transition, walker)
-    client = client_for(walker.actor(record, transition.name))
-
-    check_required_field_missing(client, record, transition, field, snapshot)
+# --- Fields -------------------------------------------------------------------------------
 
 
 def test_the_steps_that_need_a_reason_are_the_refusals_and_the_outcomes():
@@ -405,12 +238,12 @@ def test_the_steps_that_need_a_reason_are_the_refusals_and_the_outcomes():
 
 
 def test_a_recommendation_other_than_pitch_or_no_pitch_is_a_field_error(walker, client_for):
-    record = proposal_ready(Proposal.transition_named("recommend")[0], walker)
+    record = ready(Proposal, Proposal.transition_named("recommend")[0], walker)
     before = snapshot(record)
 
     response = client_for(walker.actor(record, "recommend")).post(
         step_url(record, "recommend"),
-        post_data("recommend", seq=record.step_seq, recommendation="maybe"),
+        post_data(record, "recommend", seq=record.step_seq, recommendation="maybe"),
     )
 
     assert response.status_code == 400
@@ -440,10 +273,8 @@ def sign(client: Any, record: Proposal, role: str, **extra: Any) -> Any:
     return client.post(url(record, "sign"), data)
 
 
-def test_an_opinion_without_text_is_refused_and_records_nothing(
-    proposal_advance, role_user, client_for
-):
-    record = proposal_advance(ProposalFactory(), "consulting")
+def test_an_opinion_without_text_is_refused_and_records_nothing(advance, role_user, client_for):
+    record = advance(ProposalFactory(), "consulting")
     strategist = role_user("strategy")
     before = snapshot(record)
 
@@ -461,10 +292,8 @@ def test_an_opinion_without_text_is_refused_and_records_nothing(
     assert not SignOff.objects.exists()
 
 
-def test_a_department_cannot_refuse_it_only_gives_its_opinion(
-    proposal_advance, role_user, client_for
-):
-    record = proposal_advance(ProposalFactory(), "consulting")
+def test_a_department_cannot_refuse_it_only_gives_its_opinion(advance, role_user, client_for):
+    record = advance(ProposalFactory(), "consulting")
     before = snapshot(record)
 
     response = sign(client_for(role_user("creative")), record, "creative", decision="refuse")
@@ -479,10 +308,10 @@ def test_a_department_cannot_refuse_it_only_gives_its_opinion(
 
 
 def test_revise_waits_for_both_opinions_then_opens_the_formal_report(
-    proposal_advance, role_user, client_for
+    advance, role_user, client_for
 ):
-    record = proposal_advance(ProposalFactory(), "consulting")
-    researcher = proposal_advance.actor(record, "revise")
+    record = advance(ProposalFactory(), "consulting")
+    researcher = advance.actor(record, "revise")
     client = client_for(researcher)
 
     first = client.get(record.get_absolute_url())
@@ -494,7 +323,7 @@ def test_revise_waits_for_both_opinions_then_opens_the_formal_report(
     assert not action(page, "revise").enabled
     before = snapshot(record)
     refused = client.post(
-        step_url(record, "revise"), post_data("revise", seq=record.step_seq), follow=True
+        step_url(record, "revise"), post_data(record, "revise", seq=record.step_seq), follow=True
     )
     assert messages_of(refused) == [WAITING]
     assert snapshot(record) == before
@@ -513,7 +342,9 @@ def test_revise_waits_for_both_opinions_then_opens_the_formal_report(
         ("Opinion given", "Position it as a family estate."),
         ("Opinion given", "Use the river view."),
     ]
-    response = client.post(step_url(record, "revise"), post_data("revise", seq=record.step_seq))
+    response = client.post(
+        step_url(record, "revise"), post_data(record, "revise", seq=record.step_seq)
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.state == "revising"
@@ -521,9 +352,9 @@ def test_revise_waits_for_both_opinions_then_opens_the_formal_report(
 
 
 def test_consulting_waits_in_each_departments_inbox_until_it_has_given_its_opinion(
-    proposal_advance, role_user
+    advance, role_user
 ):
-    record = proposal_advance(ProposalFactory(), "consulting")
+    record = advance(ProposalFactory(), "consulting")
 
     def waiting(role: str) -> list[Any]:
         return [
@@ -531,13 +362,13 @@ def test_consulting_waits_in_each_departments_inbox_until_it_has_given_its_opini
         ]
 
     assert waiting("strategy") == [record] == waiting("creative")
-    proposal_advance.sign_all(record)
+    advance.sign_all(record)
     assert waiting("strategy") == [] == waiting("creative")
 
 
-def test_an_opinion_for_a_department_the_user_is_not_in_is_forbidden(proposal_advance, client_for):
-    record = proposal_advance(ProposalFactory(), "consulting")
-    researcher = proposal_advance.actor(record, "revise")
+def test_an_opinion_for_a_department_the_user_is_not_in_is_forbidden(advance, client_for):
+    record = advance(ProposalFactory(), "consulting")
+    researcher = advance.actor(record, "revise")
 
     response = sign(client_for(researcher), record, "strategy")
 
@@ -548,11 +379,9 @@ def test_an_opinion_for_a_department_the_user_is_not_in_is_forbidden(proposal_ad
 # --- The research report: drafts and revisions --------------------------------------------
 
 
-def test_research_starts_with_revision_one_of_the_preliminary_report_empty(
-    proposal_advance, client_for
-):
-    record = proposal_advance(ProposalFactory(), "researching")
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+def test_research_starts_with_revision_one_of_the_preliminary_report_empty(advance, client_for):
+    record = advance(ProposalFactory(), "researching")
+    researcher = advance.actor(record, "submit_preliminary")
 
     (report,) = record.reports.all()
 
@@ -592,10 +421,10 @@ def test_a_report_missing_one_required_section_cannot_be_submitted(
 
 
 def test_submit_is_disabled_until_every_required_section_is_filled_then_freezes_the_draft(
-    proposal_advance, client_for
+    advance, client_for
 ):
-    record = proposal_advance(ProposalFactory(), "researching")
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+    record = advance(ProposalFactory(), "researching")
+    researcher = advance.actor(record, "submit_preliminary")
     client = client_for(researcher)
     report = draft_of(record)
 
@@ -606,7 +435,7 @@ def test_submit_is_disabled_until_every_required_section_is_filled_then_freezes_
     before = snapshot(record)
     refused = client.post(
         step_url(record, "submit_preliminary"),
-        post_data("submit_preliminary", seq=record.step_seq),
+        post_data(record, "submit_preliminary", seq=record.step_seq),
         follow=True,
     )
     assert messages_of(refused) == [INCOMPLETE]
@@ -625,7 +454,7 @@ def test_submit_is_disabled_until_every_required_section_is_filled_then_freezes_
 
     response = client.post(
         step_url(record, "submit_preliminary"),
-        post_data("submit_preliminary", seq=record.step_seq),
+        post_data(record, "submit_preliminary", seq=record.step_seq),
     )
     assert response.status_code == 302
     record.refresh_from_db()
@@ -637,9 +466,9 @@ def test_submit_is_disabled_until_every_required_section_is_filled_then_freezes_
 
 
 def test_a_returned_report_opens_the_next_revision_with_its_content_and_keeps_the_first(
-    proposal_advance, role_user, client_for
+    advance, role_user, client_for
 ):
-    record = proposal_advance(ProposalFactory(), "researching")
+    record = advance(ProposalFactory(), "researching")
     first = draft_of(record)
     content = {name: f"Revision one: {name}." for name in TEXT_SECTIONS}
     content.update(site="North bank plot, 4.2 ha.", supply_area=12.5, sales_area=8.25, stock_area=4)
@@ -649,14 +478,16 @@ def test_a_returned_report_opens_the_next_revision_with_its_content_and_keeps_th
     ComparableProjectFactory(
         report=first, name="Vanke Park", price=19800, area=None, selling_points="School"
     )
-    record = proposal_advance(record, "preliminary_report")
+    record = advance(record, "preliminary_report")
     first.refresh_from_db()
     first_rows = list(first.comparables.values("pk", *ROW_FIELDS))
     kept = reports_of(record)
 
     client_for(role_user("marketing_manager")).post(
         step_url(record, "return_preliminary"),
-        post_data("return_preliminary", seq=record.step_seq, comment="Add school districts."),
+        post_data(
+            record, "return_preliminary", seq=record.step_seq, comment="Add school districts."
+        ),
     )
 
     record.refresh_from_db()
@@ -672,7 +503,7 @@ def test_a_returned_report_opens_the_next_revision_with_its_content_and_keeps_th
     assert reports_of(record)[:1] == kept
 
     # Editing the new revision leaves the first one as it was submitted.
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+    researcher = advance.actor(record, "submit_preliminary")
     client = client_for(researcher)
     response = client.post(
         report_url(record, 2, edit=True),
@@ -703,13 +534,11 @@ def test_a_returned_report_opens_the_next_revision_with_its_content_and_keeps_th
     assert [c.name for c in shown.context["comparables"]] == ["Poly Riverside", "Vanke Park"]
 
 
-def test_a_submitted_revision_cannot_be_edited_and_a_post_changes_nothing(
-    proposal_advance, client_for
-):
-    record = proposal_advance(ProposalFactory(), "preliminary_report")
+def test_a_submitted_revision_cannot_be_edited_and_a_post_changes_nothing(advance, client_for):
+    record = advance(ProposalFactory(), "preliminary_report")
     (frozen,) = record.reports.all()
     ComparableProjectFactory(report=frozen, name="Poly Riverside")
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+    researcher = advance.actor(record, "submit_preliminary")
     client = client_for(researcher)
     before = snapshot(record)
 
@@ -730,19 +559,19 @@ def test_a_submitted_revision_cannot_be_edited_and_a_post_changes_nothing(
 
 
 def test_the_formal_report_is_revised_returned_and_approved_revision_by_revision(
-    proposal_advance, role_user, client_for
+    advance, role_user, client_for
 ):
-    record = proposal_advance(ProposalFactory(), "revising")
+    record = advance(ProposalFactory(), "revising")
     manager = role_user("marketing_manager")
     (preliminary, formal) = record.reports.all()
     assert (preliminary.kind, preliminary.frozen) == ("preliminary", True)
     assert (formal.kind, formal.revision, formal.based_on_id) == ("formal", 2, preliminary.pk)
     assert formal.site == preliminary.site
 
-    record = proposal_advance(record, "formal_review")
+    record = advance(record, "formal_review")
     client_for(manager).post(
         step_url(record, "return_formal"),
-        post_data("return_formal", seq=record.step_seq, comment="Sharper pricing, please."),
+        post_data(record, "return_formal", seq=record.step_seq, comment="Sharper pricing, please."),
     )
     record.refresh_from_db()
     third = draft_of(record)
@@ -752,10 +581,10 @@ def test_the_formal_report_is_revised_returned_and_approved_revision_by_revision
         3,
         formal.pk,
     )
-    record = proposal_advance(record, "formal_review")
+    record = advance(record, "formal_review")
 
     client_for(manager).post(
-        step_url(record, "approve_formal"), post_data("approve_formal", seq=record.step_seq)
+        step_url(record, "approve_formal"), post_data(record, "approve_formal", seq=record.step_seq)
     )
 
     record.refresh_from_db()
@@ -765,11 +594,11 @@ def test_the_formal_report_is_revised_returned_and_approved_revision_by_revision
     assert all(r.frozen for r in record.reports.all())
 
 
-def test_a_withdrawn_proposals_draft_can_no_longer_be_edited(proposal_advance, client_for):
-    record = proposal_advance(ProposalFactory(), "researching")
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+def test_a_withdrawn_proposals_draft_can_no_longer_be_edited(advance, client_for):
+    record = advance(ProposalFactory(), "researching")
+    researcher = advance.actor(record, "submit_preliminary")
     report = draft_of(record)
-    record = proposal_advance.take(record, "withdraw", comment="The developer dropped it.")
+    record = advance.take(record, "withdraw", {"comment": "The developer dropped it."})
     assert record.state == "declined"
 
     response = client_for(researcher).post(
@@ -781,11 +610,9 @@ def test_a_withdrawn_proposals_draft_can_no_longer_be_edited(proposal_advance, c
     assert report.site == ""
 
 
-def test_saving_a_report_from_a_page_shown_before_the_last_step_saves_nothing(
-    proposal_advance, client_for
-):
-    record = proposal_advance(ProposalFactory(), "researching")
-    researcher = proposal_advance.actor(record, "submit_preliminary")
+def test_saving_a_report_from_a_page_shown_before_the_last_step_saves_nothing(advance, client_for):
+    record = advance(ProposalFactory(), "researching")
+    researcher = advance.actor(record, "submit_preliminary")
     report = draft_of(record)
     data = report_post_data(report, site="Written on an old page")
     data["_seq"] = str(record.step_seq - 1)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.urls import reverse
-from factories import ProposalFactory, UserFactory, report_post_data
-from workflow_checks import together
 
 from proposals.models import ProposalReport
+from tests.factories import UserFactory
+from tests.proposals.kit import ProposalFactory, report_post_data
+from tests.workflow_checks import together
 
 pytestmark = [
     pytest.mark.postgres,

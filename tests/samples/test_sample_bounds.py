@@ -14,17 +14,12 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import (
-    BoardFactory,
-    CustomerFactory,
-    SampleOrderFactory,
-    UserFactory,
-    in_days,
-    post_data,
-)
-from workflow_checks import step_url
 
 from samples.models import Board, SampleOrder
+from tests.factories import CustomerFactory, UserFactory, in_days
+from tests.kits import post_data
+from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.workflow_checks import step_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -158,7 +153,7 @@ def test_a_work_order_due_more_than_five_years_ahead_is_refused(which, advance, 
 
     response = client_for(advance.actor(record, "issue_work_order")).post(
         step_url(record, "issue_work_order"),
-        post_data("issue_work_order", seq=record.step_seq, due_date=far(which)),
+        post_data(SampleOrder, "issue_work_order", seq=record.step_seq, due_date=far(which)),
     )
 
     assert response.status_code == 400
@@ -173,7 +168,7 @@ def test_a_work_order_for_no_or_too_many_pieces_is_refused(quantity, advance, cl
 
     response = client_for(advance.actor(record, "issue_work_order")).post(
         step_url(record, "issue_work_order"),
-        post_data("issue_work_order", seq=record.step_seq, quantity=quantity),
+        post_data(SampleOrder, "issue_work_order", seq=record.step_seq, quantity=quantity),
     )
 
     assert response.status_code == 400
@@ -187,7 +182,12 @@ def test_outsourcing_back_more_than_five_years_ahead_is_refused(advance, client_
 
     response = client_for(advance.actor(record, "outsource")).post(
         step_url(record, "outsource"),
-        post_data("outsource", seq=record.step_seq, outsource_return_date=dt.date(9999, 12, 31)),
+        post_data(
+            SampleOrder,
+            "outsource",
+            seq=record.step_seq,
+            outsource_return_date=dt.date(9999, 12, 31),
+        ),
     )
 
     assert response.status_code == 400
@@ -202,7 +202,7 @@ def test_a_new_round_due_more_than_five_years_ahead_is_refused(advance, client_f
 
     response = client_for(record.salesperson).post(
         step_url(record, "reorder"),
-        post_data("reorder", seq=record.step_seq, due_date=dt.date(9999, 12, 31)),
+        post_data(SampleOrder, "reorder", seq=record.step_seq, due_date=dt.date(9999, 12, 31)),
     )
 
     assert response.status_code == 400
@@ -238,7 +238,7 @@ def test_a_board_remade_for_more_than_five_years_ahead_is_refused(client_for):
 
     response = client_for(board.salesperson).post(
         step_url(board, "remake"),
-        post_data("remake", seq=board.step_seq, due_date=dt.date(9999, 12, 31)),
+        post_data(Board, "remake", seq=board.step_seq, due_date=dt.date(9999, 12, 31)),
     )
 
     assert response.status_code == 400
@@ -262,7 +262,7 @@ def test_a_board_signed_in_the_future_or_before_2000_is_refused(signed_on, error
 
     response = client_for(board.salesperson).post(
         step_url(board, "record_signature"),
-        post_data("record_signature", seq=board.step_seq, signed_on=signed_on),
+        post_data(Board, "record_signature", seq=board.step_seq, signed_on=signed_on),
     )
 
     assert response.status_code == 400
@@ -276,7 +276,7 @@ def test_a_board_signed_today_or_in_2000_is_recorded(signed_on, client_for):
 
     response = client_for(board.salesperson).post(
         step_url(board, "record_signature"),
-        post_data("record_signature", seq=board.step_seq, signed_on=signed_on),
+        post_data(Board, "record_signature", seq=board.step_seq, signed_on=signed_on),
     )
 
     assert response.status_code == 302
@@ -342,7 +342,7 @@ def test_the_windows_are_explained_in_chinese(role_user, client_for):
     board = BoardFactory(state="submitted")
     signed = client_for(board.salesperson, language="zh-hans").post(
         step_url(board, "record_signature"),
-        post_data("record_signature", seq=board.step_seq, signed_on=in_days(1)),
+        post_data(Board, "record_signature", seq=board.step_seq, signed_on=in_days(1)),
     )
 
     limit = five_years_ahead().isoformat()

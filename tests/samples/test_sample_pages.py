@@ -1,10 +1,11 @@
-"""The pages of the sample processes: list with filters, search and pages; the
-create form; the printed work order; attachments; who may see what; the
-Chinese interface."""
+"""What is special to the pages of the sample processes (the contract suite,
+tests/contract, checks every process's list, filters, rights and Chinese
+pages): the customer filter, search and pages of the list; the boards'
+list and page; the create form; the printed work order and who may see it;
+attachments."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -12,17 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import (
-    BoardFactory,
-    CustomerFactory,
-    SampleOrderFactory,
-    UserFactory,
-    in_days,
-    make_png,
-)
-from workflow_checks import messages_of, refs
 
-from samples.models import Board, SampleOrder
+from samples.models import SampleOrder
+from tests.factories import CustomerFactory, UserFactory, in_days, make_png
+from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.workflow_checks import messages_of, refs
 from workflows.models import Attachment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -39,29 +34,6 @@ def viewer(role_user):
 # --- List: filters, search, pages -------------------------------------------------------
 
 
-def test_list_shows_every_record_to_a_user_with_a_role_in_the_process(viewer, client_for):
-    records = SampleOrderFactory.create_batch(3)
-
-    response = client_for(viewer).get(reverse(LIST))
-
-    assert response.status_code == 200
-    assert refs(response) == {r.reference for r in records}
-    for record in records:
-        assert record.get_absolute_url() in response.content.decode()
-
-
-def test_list_filter_by_state_keeps_only_records_in_those_states(viewer, client_for):
-    requested = SampleOrderFactory()
-    ordered = SampleOrderFactory(state="ordered")
-    stored = SampleOrderFactory(state="stored")
-    client = client_for(viewer)
-
-    assert refs(client.get(reverse(LIST), {"state": "ordered"})) == {ordered.reference}
-    both = client.get(reverse(LIST), {"state": ["ordered", "stored"]})
-    assert refs(both) == {ordered.reference, stored.reference}
-    assert requested.reference not in refs(both)
-
-
 def test_list_filter_by_customer_keeps_only_that_customers_records(viewer, client_for):
     mine = CustomerFactory(name="Huanan Appliances")
     theirs = SampleOrderFactory()
@@ -71,22 +43,6 @@ def test_list_filter_by_customer_keeps_only_that_customers_records(viewer, clien
 
     assert refs(response) == {r.reference for r in kept}
     assert theirs.reference not in refs(response)
-
-
-def test_list_overdue_filter_keeps_open_records_past_their_step_deadline(viewer, client_for):
-    late = SampleOrderFactory(state="in_production")
-    on_time = SampleOrderFactory(state="in_production")
-    closed_late = SampleOrderFactory(state="approved")
-    no_deadline = SampleOrderFactory()
-    past = timezone.now() - dt.timedelta(hours=3)
-    SampleOrder.objects.filter(pk__in=[late.pk, closed_late.pk]).update(step_due_at=past)
-    SampleOrder.objects.filter(pk=on_time.pk).update(step_due_at=past + dt.timedelta(days=2))
-
-    response = client_for(viewer).get(reverse(LIST), {"overdue": "true"})
-
-    assert refs(response) == {late.reference}
-    everything = refs(client_for(viewer).get(reverse(LIST)))
-    assert everything == {r.reference for r in (late, on_time, closed_late, no_deadline)}
 
 
 @pytest.mark.parametrize(
@@ -112,15 +68,6 @@ def test_list_search_matches_product_customer_tracking_number_and_code(
     response = client_for(viewer).get(reverse(LIST), {"q": term})
 
     assert refs(response) == {records[expected].reference}
-
-
-def test_list_search_by_reference(viewer, client_for):
-    first, second = SampleOrderFactory.create_batch(2)
-
-    response = client_for(viewer).get(reverse(LIST), {"q": second.reference.lower()})
-
-    assert refs(response) == {second.reference}
-    assert first.reference not in response.content.decode()
 
 
 def test_list_is_paginated_by_25_and_pages_keep_the_filters(viewer, client_for):
@@ -210,17 +157,6 @@ def test_create_form_with_a_due_date_in_the_past_creates_nothing(role_user, clie
     assert response.context["form"].errors["due_date"] == ["This date is in the past."]
     assert not SampleOrder.objects.exists()
     assert not StateLog.objects.exists()
-
-
-def test_create_is_forbidden_to_a_role_that_does_not_create_requests(role_user, client_for):
-    qa = role_user("qa")
-
-    response = client_for(qa).post(
-        reverse("samples:sampleorder_create"), create_data(CustomerFactory(), role_user("sales"))
-    )
-
-    assert response.status_code == 403
-    assert not SampleOrder.objects.exists()
 
 
 # --- Printed work order -----------------------------------------------------------------
@@ -316,84 +252,19 @@ def test_png_named_as_a_pdf_is_refused_and_nothing_is_stored(media_root, role_us
 
 
 @pytest.mark.parametrize("roles", [[], ["finance"], ["researcher", "creative"]])
-def test_user_without_a_role_in_the_process_is_forbidden(roles, client_for):
+def test_user_without_a_role_in_the_process_may_not_print_a_work_order(roles, client_for):
     record = SampleOrderFactory()
-    board = BoardFactory()
     client = client_for(UserFactory(roles=roles))
 
-    for url in [
-        reverse(LIST),
-        record.get_absolute_url(),
-        reverse("samples:sampleorder_print", args=[record.pk]),
-        reverse("samples:board_list"),
-        board.get_absolute_url(),
-    ]:
-        assert client.get(url).status_code == 403, url
+    response = client.get(reverse("samples:sampleorder_print", args=[record.pk]))
+
+    assert response.status_code == 403
 
 
-@pytest.mark.parametrize(
-    "role", ["sales", "sales_assistant", "sample_room", "pmc", "qa", "warehouse", "gm"]
-)
-def test_every_role_of_the_process_and_the_managers_may_see_it(role, role_user, client_for):
+def test_anonymous_users_are_sent_to_the_login_page_from_a_printed_work_order(client_for):
     record = SampleOrderFactory()
-    client = client_for(role_user(role))
 
-    assert client.get(reverse(LIST)).status_code == 200
-    assert client.get(record.get_absolute_url()).status_code == 200
+    response = client_for(None).get(reverse("samples:sampleorder_print", args=[record.pk]))
 
-
-def test_anonymous_users_are_sent_to_the_login_page_everywhere(client_for):
-    record = SampleOrderFactory()
-    board = BoardFactory()
-    client = client_for(None)
-    gets = [
-        reverse("workflows:inbox"),
-        reverse("workflows:notifications"),
-        reverse("workflows:diagram", args=["samples", "sampleorder"]),
-        reverse(LIST),
-        reverse("samples:sampleorder_create"),
-        record.get_absolute_url(),
-        reverse("samples:sampleorder_print", args=[record.pk]),
-        reverse("samples:board_list"),
-        board.get_absolute_url(),
-    ]
-    posts = [
-        reverse("samples:sampleorder_step", kwargs={"pk": record.pk, "name": "issue_work_order"}),
-        reverse("samples:sampleorder_sign", args=[record.pk]),
-        reverse("samples:sampleorder_attach", args=[record.pk]),
-        reverse("workflows:notifications_read"),
-    ]
-    login = reverse("login")
-
-    for url in gets:
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response.url.startswith(f"{login}?next="), url
-    for url in posts:
-        response = client.post(url, {"comment": "x", "_seq": 1})
-        assert response.status_code == 302, url
-        assert response.url.startswith(f"{login}?next="), url
-    assert client.get(login).status_code == 200
-    record.refresh_from_db()
-    assert record.state == "requested"
-    assert SampleOrder.objects.count() == 1 and Board.objects.count() == 1
-
-
-# --- Chinese interface ------------------------------------------------------------------
-
-
-def test_chinese_interface_renders_the_list_and_record_pages(viewer, client_for):
-    record = SampleOrderFactory()
-    client = client_for(viewer, language="zh-hans")
-
-    listed = client.get(reverse(LIST))
-    shown = client.get(record.get_absolute_url())
-
-    for response in (listed, shown):
-        assert response.status_code == 200
-        assert '<html lang="zh-hans">' in response.content.decode()
-        assert response["Content-Language"] == "zh-hans"
-    assert record.reference in shown.content.decode()
-    # Translations are being added in parallel (locale/zh_Hans): this assertion
-    # fails until the catalogue is compiled and is expected to pass in CI.
-    assert "样品" in listed.content.decode()
+    assert response.status_code == 302
+    assert response.url.startswith(f"{reverse('login')}?next=")

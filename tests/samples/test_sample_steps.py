@@ -1,7 +1,8 @@
-"""Every step of sample production and of PS/PPS boards, taken over HTTP as the
-record page takes it: the happy path with its form and deadline, GET refused,
-the wrong state, a stale page or a double submit, missing fields; then the
-sign-offs and the new round of a rejected sample, and the boards' loops.
+"""What is special to the steps of sample production and PS/PPS boards (the
+contract suite, tests/contract, takes every step of every process over HTTP):
+the declarations, the work order's deadlines and dates, QA inspection, the
+sign-offs and the new round of a rejected sample, the boards' loops, files
+attached while taking a step, comments shown as text.
 """
 
 from __future__ import annotations
@@ -14,34 +15,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import (
-    FACTORIES,
-    BoardFactory,
-    SampleOrderFactory,
-    UserFactory,
-    in_days,
-    is_owner_only,
-    make_png,
-    post_data,
-    step_data,
-    transition_cases,
-    transitions_of,
-)
-from workflow_checks import (
-    check_double_submit,
-    check_get_refused,
-    check_refused_as_stale,
-    check_refused_in_wrong_state,
-    check_required_field_missing,
-    check_step_taken,
-    messages_of,
-    required_fields,
-    step_url,
-    url,
-    wrong_state,
-)
 
 from samples.models import Board, SampleOrder
+from tests.factories import UserFactory, in_days, make_png
+from tests.kits import post_data, ready, snapshot, step_data
+from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.workflow_checks import ROLE_CODES, messages_of, step_url, url
 from workflows.calendar import add_working_days
 from workflows.declarations import step_of
 from workflows.models import Attachment, SignOff
@@ -49,95 +28,22 @@ from workflows.services import StepNotAvailable, transition_perform
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TRANSITIONS = transitions_of(SampleOrder, Board)
+
+def test_the_sample_processes_declare_their_steps_each_with_a_role_of_the_company():
+    transitions = [(m, t) for m in (SampleOrder, Board) for t in m.workflow_transitions()]
+    assert {(m, t.name) for m, t in transitions} >= {
+        (SampleOrder, "reorder"),
+        (SampleOrder, "cancel"),
+        (Board, "follow_up"),
+    }
+    assert len(SampleOrder.transition_named("cancel")) == 8  # one case per source state
+    # Salespeople open both; the contract suite checks the grants follow.
+    assert SampleOrder.creator_roles == Board.creator_roles == ("sales",)
+    for _model, transition in transitions:
+        assert set(step_of(transition).roles) & set(ROLE_CODES), transition.name
 
 
-CASES = transition_cases(SampleOrder, Board)
-# One case per step name, from its first source.
-FIRST_SOURCE: dict[tuple[type, str], Any] = {}
-for _m, _t in TRANSITIONS:
-    FIRST_SOURCE.setdefault((_m, _t.name), _t)
-STEP_CASES = [pytest.param(m, t, id=f"{m.__name__}.{n}") for (m, n), t in FIRST_SOURCE.items()]
-
-
-REQUIRED_CASES = [
-    pytest.param(m, t, field, id=f"{m.__name__}.{t.name}.{field}")
-    for (m, _n), t in FIRST_SOURCE.items()
-    for field in required_fields(t)
-]
-
-
-# --- Helpers --------------------------------------------------------------------------
-
-
-def snapshot(record: Any) -> tuple[str, int, int, int]:
-    fresh = type(record).objects.get(pk=record.pk)
-    return (
-        fresh.state,
-        fresh.step_seq,
-        StateLog.objects.for_(fresh).count(),
-        SampleOrder.objects.count() + Board.objects.count(),
-    )
-
-
-def ready_at(model: type, transition: Any, walker: Any, **kwargs: Any) -> tuple[Any, Any]:
-    """A record built in the transition's source state, its sign-offs given,
-    and the user who may take the step."""
-    record = FACTORIES[model](state=transition.source, **kwargs)
-    if transition.conditions:
-        walker.sign_all(record)
-    return record, walker.actor(record, transition.name)
-
-
-def expected_due(step: Any, record: Any, before: dt.datetime, after: dt.datetime) -> Any:
-    """The (earliest, latest) deadline the step's rule allows, or None."""
-    rule = step.due
-    if rule is None or record.is_final:
-        return None
-    if isinstance(rule, dt.timedelta):
-        return before + rule, after + rule
-    if isinstance(rule, str):
-        day = getattr(record, rule)
-        end = timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-        return end, end
-    # A rule computed from "now": evaluated after the step, it can only be later.
-    latest = rule(record)
-    return latest - (timezone.now() - before), latest
-
-
-# --- Happy paths ----------------------------------------------------------------------
-
-EFFECTS = {
-    "issue_work_order": lambda r, u: r.order_clerk_id == u.pk and r.work_order_issued_at,
-    "start_production": lambda r, u: r.production_started_at is not None,
-    "pass_inspection": lambda r, u: r.inspected_by_id == u.pk and r.inspected_at,
-    "fail_inspection": lambda r, u: r.inspected_by_id == u.pk and r.rework_count == 1,
-    "receive_into_store": lambda r, u: r.stored_at is not None,
-    "release_with_delivery_note": lambda r, u: (
-        r.dispatch_method == "delivery_note" and r.dispatched_at
-    ),
-    "send_by_courier": lambda r, u: r.dispatch_method == "courier" and r.dispatched_at,
-    "confirm_delivery": lambda r, u: r.delivered_at is not None,
-    "approve": lambda r, u: r.feedback_at is not None,
-    "reject": lambda r, u: r.feedback_at is not None,
-    "submit": lambda r, u: r.submitted_at is not None,
-    "remake": lambda r, u: r.round == 2,
-}
-
-
-@pytest.mark.parametrize(("model", "transition"), CASES)
-def test_step_with_valid_form_moves_the_record_saves_its_fields_and_sets_the_deadline(
-    model, transition, advance, client_for
-):
-    name = transition.name
-    record = advance(FACTORIES[model](), transition.source)
-    if transition.conditions:
-        advance.sign_all(record)
-    user = advance.actor(record, name)
-
-    check_step_taken(
-        client_for(user), record, transition, user, expected_due=expected_due, effects=EFFECTS
-    )
+# --- The work order -----------------------------------------------------------------------
 
 
 def test_start_production_is_due_at_the_end_of_the_production_due_date(advance, client_for):
@@ -146,7 +52,8 @@ def test_start_production_is_due_at_the_end_of_the_production_due_date(advance, 
     user = advance.actor(record, "start_production")
 
     client_for(user).post(
-        step_url(record, "start_production"), post_data("start_production", seq=record.step_seq)
+        step_url(record, "start_production"),
+        post_data(record, "start_production", seq=record.step_seq),
     )
 
     record.refresh_from_db()
@@ -163,7 +70,9 @@ def test_issue_work_order_is_due_at_the_end_of_the_next_working_day_and_records_
 
     client_for(user).post(
         step_url(record, "issue_work_order"),
-        post_data("issue_work_order", seq=record.step_seq, production_plan="Mould, then coat"),
+        post_data(
+            record, "issue_work_order", seq=record.step_seq, production_plan="Mould, then coat"
+        ),
     )
 
     record.refresh_from_db()
@@ -175,80 +84,13 @@ def test_issue_work_order_is_due_at_the_end_of_the_next_working_day_and_records_
     assert timezone.localtime(record.step_due_at).time() == dt.time(23, 59, 59)
 
 
-# --- Refusals that change nothing -----------------------------------------------------
-
-
-@pytest.mark.parametrize(("model", "transition"), STEP_CASES)
-def test_get_on_a_step_url_is_refused_and_changes_nothing(model, transition, walker, client_for):
-    record, user = ready_at(model, transition, walker)
-
-    check_get_refused(client_for(user), record, transition.name, snapshot)
-
-
-@pytest.mark.parametrize(("model", "transition"), STEP_CASES)
-def test_step_posted_in_another_state_changes_nothing_and_says_why(
-    model, transition, walker, client_for
-):
-    wrong = wrong_state(model, transition.name)
-    user = walker.user(step_of(transition).roles[0])
-    salesperson = user if is_owner_only(transition) else UserFactory(roles=["sales"])
-    record = FACTORIES[model](state=wrong, salesperson=salesperson)
-
-    check_refused_in_wrong_state(client_for(user), record, transition, snapshot)
-
-
-@pytest.mark.parametrize(("model", "transition"), CASES)
-def test_double_submit_takes_the_step_once_and_shows_the_stale_message(
-    model, transition, walker, client_for
-):
-    record, user = ready_at(model, transition, walker)
-
-    check_double_submit(client_for(user), record, transition, snapshot)
-
-
-def test_step_from_a_page_shown_before_the_last_step_is_refused_as_stale(advance, client_for):
-    record = advance(SampleOrderFactory(), "ordered")
-    shown_seq = record.step_seq - 1  # the page was loaded before the work order was issued
-    client = client_for(advance.actor(record, "start_production"))
-
-    check_refused_as_stale(client, record, "start_production", shown_seq, snapshot)
-
-
-@pytest.mark.parametrize(("model", "transition", "field"), REQUIRED_CASES)
-def test_step_without_a_required_field_answers_400_with_the_field_error(
-    model, transition, field, walker, client_for
-):
-    record, user = ready_at(model, transition, walker)
-
-    response = check_required_field_missing(client_for(user), record, transition, field, snapshot)
-
-    assert "This field is required." in response.content.decode()
-
-
-def test_form_shown_again_after_an_error_keeps_the_names_and_ids_of_the_step(walker, client_for):
-    # The page names each step's fields "<step>-<field>"; the form shown again
-    # after an error must too (the view sets the prefix for that purpose).
-    record = SampleOrderFactory()
-    user = walker.actor(record, "issue_work_order")
-    data = post_data("issue_work_order", seq=record.step_seq, prefixed=True)
-    del data["issue_work_order-quantity"]
-
-    response = client_for(user).post(step_url(record, "issue_work_order"), data)
-
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert 'name="issue_work_order-quantity"' in html
-    assert 'id="id_issue_work_order-production_plan"' in html
-    assert 'name="production_plan"' not in html
-
-
 def test_work_order_due_date_in_the_past_is_a_field_error(advance, client_for):
     record = SampleOrderFactory()
     before = snapshot(record)
 
     response = client_for(advance.actor(record, "issue_work_order")).post(
         step_url(record, "issue_work_order"),
-        post_data("issue_work_order", seq=record.step_seq, due_date=in_days(-1)),
+        post_data(record, "issue_work_order", seq=record.step_seq, due_date=in_days(-1)),
     )
 
     assert response.status_code == 400
@@ -309,7 +151,7 @@ def test_rejected_sample_is_reordered_as_round_two_after_both_sign_offs(
     sales = first.salesperson
     client_for(sales).post(
         step_url(first, "reject"),
-        post_data("reject", seq=first.step_seq, customer_feedback="Colour too dark"),
+        post_data(first, "reject", seq=first.step_seq, customer_feedback="Colour too dark"),
     )
     first.refresh_from_db()
     assert first.state == "rejected"
@@ -371,11 +213,11 @@ def test_reorder_waits_for_both_sign_offs(advance, role_user, client_for):
             record=record,
             name="reorder",
             user=sales,
-            data=step_data("reorder"),
+            data=step_data(record, "reorder"),
             seen_seq=record.step_seq,
         )
     response = client_for(sales).post(
-        step_url(record, "reorder"), post_data("reorder", seq=record.step_seq), follow=True
+        step_url(record, "reorder"), post_data(record, "reorder", seq=record.step_seq), follow=True
     )
 
     assert snapshot(record) == before
@@ -461,7 +303,7 @@ def test_board_remake_starts_the_next_round_with_the_new_due_date(advance, clien
     due = in_days(4)
 
     client_for(board.salesperson).post(
-        step_url(board, "remake"), post_data("remake", seq=board.step_seq, due_date=due)
+        step_url(board, "remake"), post_data(board, "remake", seq=board.step_seq, due_date=due)
     )
 
     board.refresh_from_db()
@@ -479,9 +321,10 @@ def test_board_remake_starts_the_next_round_with_the_new_due_date(advance, clien
 
 
 def test_inspection_passed_with_a_photo_attaches_it_to_the_record(media_root, walker, client_for):
-    record, qa = ready_at(SampleOrder, SampleOrder.transition_named("pass_inspection")[0], walker)
+    record = ready(SampleOrder, SampleOrder.transition_named("pass_inspection")[0], walker)
+    qa = walker.actor(record, "pass_inspection")
     png = make_png()
-    data = post_data("pass_inspection", seq=record.step_seq, prefixed=True)
+    data = post_data(record, "pass_inspection", seq=record.step_seq, prefixed=True)
     data["pass_inspection-attachment"] = SimpleUploadedFile("passed.png", png)
 
     response = client_for(qa).post(step_url(record, "pass_inspection"), data)
@@ -500,8 +343,9 @@ def test_inspection_passed_with_a_photo_attaches_it_to_the_record(media_root, wa
 
 
 def test_step_with_a_refused_file_is_not_taken_and_stores_nothing(media_root, walker, client_for):
-    record, qa = ready_at(SampleOrder, SampleOrder.transition_named("fail_inspection")[0], walker)
-    data = post_data("fail_inspection", seq=record.step_seq, prefixed=True)
+    record = ready(SampleOrder, SampleOrder.transition_named("fail_inspection")[0], walker)
+    qa = walker.actor(record, "fail_inspection")
+    data = post_data(record, "fail_inspection", seq=record.step_seq, prefixed=True)
     data["fail_inspection-attachment"] = SimpleUploadedFile("defect.pdf", make_png())
     before = snapshot(record)
 
@@ -517,7 +361,7 @@ def test_step_with_a_refused_file_is_not_taken_and_stores_nothing(media_root, wa
 
 def test_comments_are_shown_as_text_not_markup(advance, client_for):
     record = SampleOrderFactory()
-    record = advance.take(record, "cancel", comment="<script>alert('x')</script> too late")
+    record = advance.take(record, "cancel", {"comment": "<script>alert('x')</script> too late"})
 
     html = client_for(record.salesperson).get(record.get_absolute_url()).content.decode()
 

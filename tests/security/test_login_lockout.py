@@ -13,7 +13,8 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from factories import UserFactory
+
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

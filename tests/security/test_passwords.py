@@ -11,7 +11,8 @@ from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from factories import UserFactory
+
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

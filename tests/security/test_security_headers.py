@@ -12,8 +12,11 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from factories import SampleOrderFactory, make_png, post_data
 
+from samples.models import SampleOrder
+from tests.factories import make_png
+from tests.kits import post_data
+from tests.samples.kit import SampleOrderFactory
 from workflows.security import INLINE_TYPES
 from workflows.services import attachment_add
 
@@ -158,7 +161,7 @@ def test_a_post_without_its_csrf_token_answers_the_applications_page_and_changes
     client.force_login(role_user("sales_assistant"))
     url = reverse("samples:sampleorder_step", args=[record.pk, "issue_work_order"])
 
-    response = client.post(url, post_data("issue_work_order", seq=record.step_seq))
+    response = client.post(url, post_data(SampleOrder, "issue_work_order", seq=record.step_seq))
 
     assert response.status_code == 403
     body = response.content.decode()

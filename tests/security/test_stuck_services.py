@@ -17,8 +17,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from factories import SampleOrderFactory, UserFactory, step_data
 
+from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.kits import step_data
+from tests.samples.kit import SampleOrderFactory
 from workflows.models import Outbox
 from workflows.outbox import DELIVER_OUTBOX
 from workflows.outbox import enqueue as real_enqueue
@@ -158,7 +161,7 @@ def test_a_hung_redis_costs_a_transition_under_a_second_and_the_work_waits_in_th
             record=record,
             name="issue_work_order",
             user=clerk,
-            data=step_data("issue_work_order"),
+            data=step_data(SampleOrder, "issue_work_order"),
         )
 
     assert record.state == "ordered"

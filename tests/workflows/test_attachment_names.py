@@ -12,9 +12,12 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from factories import SampleOrderFactory, make_png, post_data
-from workflow_checks import messages_of, step_url
 
+from samples.models import SampleOrder
+from tests.factories import make_png
+from tests.kits import post_data
+from tests.samples.kit import SampleOrderFactory
+from tests.workflow_checks import messages_of, step_url
 from workflows.models import Attachment
 from workflows.uploads import fit_file_name
 
@@ -78,7 +81,7 @@ def test_a_file_with_a_name_over_255_bytes_is_attached_with_a_step(
 ):
     record = SampleOrderFactory(state="qa_inspection")
     png = make_png()
-    data = post_data("pass_inspection", seq=record.step_seq, prefixed=True)
+    data = post_data(SampleOrder, "pass_inspection", seq=record.step_seq, prefixed=True)
     data["pass_inspection-attachment"] = SimpleUploadedFile(LONG_CHINESE, png)
 
     response = client_for(role_user("qa")).post(step_url(record, "pass_inspection"), data)

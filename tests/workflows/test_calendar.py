@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from factories import SampleOrderFactory, post_data
-from workflow_checks import step_url
 
+from tests.kits import post_data
+from tests.testflows.kit import JobFactory
+from tests.workflow_checks import step_url
 from workflows import calendar
 from workflows.calendar import DayOfMonth, WorkingDays, add_working_days, is_working_day
 from workflows.models import CalendarDay
@@ -98,14 +99,14 @@ def test_the_marketing_manager_keeps_the_calendar():
 
 
 def test_a_holiday_moves_a_steps_deadline(advance, client_for):
-    record = SampleOrderFactory()
+    record = JobFactory()
     today = timezone.localdate()
     usual = add_working_days(today, 1)
     CalendarDay.objects.create(date=usual, working=False, name="holiday")
-    user = advance.actor(record, "issue_work_order")
+    user = advance.actor(record, "schedule")
 
     client_for(user).post(
-        step_url(record, "issue_work_order"), post_data("issue_work_order", seq=record.step_seq)
+        step_url(record, "schedule"), post_data(record, "schedule", seq=record.step_seq)
     )
 
     record.refresh_from_db()

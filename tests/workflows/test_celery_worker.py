@@ -21,9 +21,12 @@ from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
-from factories import SampleOrderFactory, UserFactory, step_data
 
 from config.celery import app
+from tests.factories import UserFactory
+from tests.kits import step_data
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from workflows.models import Notification, Outbox
 from workflows.selectors import step_recipients
 from workflows.services import transition_perform
@@ -95,7 +98,7 @@ def wait_for(predicate: Any, seconds: float = 20.0) -> bool:
 def test_worker_creates_one_notification_per_recipient_after_commit(worker):
     room = UserFactory(roles=["sample_room"])
     clerk = UserFactory(roles=["sales_assistant"])
-    record = SampleOrderFactory()
+    record = JobFactory()
     broker = "redis" if settings.CELERY_BROKER_URL.startswith("redis") else "filesystem"
     # The record's creation queued the delivery of its own outbox entry. The
     # test waits for the worker to finish it without touching the database:
@@ -104,7 +107,7 @@ def test_worker_creates_one_notification_per_recipient_after_commit(worker):
     assert wait_for(lambda: len(worker.finished) == 1), broker
 
     record = transition_perform(
-        record=record, name="issue_work_order", user=clerk, data=step_data("issue_work_order")
+        record=record, name="schedule", user=clerk, data=step_data(Job, "schedule")
     )
 
     assert wait_for(lambda: len(worker.finished) == 2), broker
@@ -116,7 +119,7 @@ def test_worker_creates_one_notification_per_recipient_after_commit(worker):
     assert entry.done_at is not None and created.done_at is not None
     key = f"step:{ct.pk}:{record.pk}:{record.step_seq}"
     expected = sorted(u.pk for u in step_recipients(record) if u.pk != clerk.pk)
-    assert {room.pk, record.salesperson_id} <= set(expected)
+    assert {room.pk, record.requester_id} <= set(expected)
     notes = Notification.objects.filter(key=key)
     assert sorted(notes.values_list("recipient_id", flat=True)) == expected, broker
     assert not notes.filter(recipient=clerk).exists()

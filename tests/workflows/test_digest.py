@@ -15,10 +15,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
-from factories import SampleOrderFactory, UserFactory
-from workflow_checks import together
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import together
 from workflows.models import Digest, EscalationRule, Notification, NotificationSettings
 from workflows.notify.email import digests_retry, digests_send, emails_send
 from workflows.notify.scan import escalation_send
@@ -39,8 +40,8 @@ class FailingBackend(BaseEmailBackend):
         raise ConnectionRefusedError("mail server away")
 
 
-def due_at(record: SampleOrder, when: dt.datetime | None) -> SampleOrder:
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=when)
+def due_at(record: Job, when: dt.datetime | None) -> Job:
+    Job.objects.filter(pk=record.pk).update(step_due_at=when)
     record.refresh_from_db()
     return record
 
@@ -53,12 +54,12 @@ def user_choosing(mode: str | None, roles: tuple[str, ...] = ("sample_room",), *
     return user
 
 
-def ordered(due: dt.datetime | None) -> SampleOrder:
-    """A sample waiting for the sample room to start production."""
-    return due_at(SampleOrderFactory(state="ordered"), due)
+def ordered(due: dt.datetime | None) -> Job:
+    """A job waiting for the sample room to start it."""
+    return due_at(JobFactory(state="planned"), due)
 
 
-def refs_in(text: str, *records: SampleOrder) -> list[bool]:
+def refs_in(text: str, *records: Job) -> list[bool]:
     return [r.reference in text for r in records]
 
 
@@ -72,17 +73,17 @@ def test_the_digest_lists_overdue_and_due_today_records_and_escalations_only():
     overdue = ordered(NOW - DAY)
     due_today = ordered(NOW + 8 * HOUR)  # 18:00 today
     later = ordered(NOW + DAY)  # tomorrow
-    not_mine = due_at(SampleOrderFactory(state="qa_inspection"), NOW - HOUR)  # QA's step
+    not_mine = due_at(JobFactory(state="checking"), NOW - HOUR)  # QA's step
     # Another of QA's steps, overdue and escalated to the user as QA's manager.
     EscalationRule.objects.create(role="qa", manager=user)
-    escalated = due_at(SampleOrderFactory(state="qa_inspection"), NOW - 3 * DAY)
+    escalated = due_at(JobFactory(state="checking"), NOW - 3 * DAY)
     (rule,) = escalations_due(escalated, NOW, escalation_rules())
     assert escalation_send(escalated, rule, NOW)
 
     content = digest_content(user, NOW)
 
     (section,) = content.sections
-    assert section.model is SampleOrder
+    assert section.model is Job
     assert section.overdue == [overdue]
     assert section.due == [due_today]
     assert [e.object_id for e in content.escalations] == [escalated.pk]
@@ -149,7 +150,7 @@ def test_a_user_with_nothing_due_today_gets_no_digest():
     user_choosing(Email.DIGEST)
     ordered(NOW + DAY)
     ordered(None)
-    due_at(SampleOrderFactory(state="approved"), NOW - DAY)  # closed
+    due_at(JobFactory(state="accepted"), NOW - DAY)  # closed
 
     assert digests_send(NOW) == 0
 
@@ -208,7 +209,7 @@ def test_the_digest_is_written_in_the_language_each_reader_chose():
 
 @pytest.fixture
 def told(advance, role_user):
-    """A sample that entered "ordered", and notify_step run for it with users of
+    """A job that entered "planned", and notify_step run for it with users of
     every email choice in the sample room: {choice: (user, notification)}."""
     users = {
         "never_chose": user_choosing(None),
@@ -217,7 +218,7 @@ def told(advance, role_user):
         "off": user_choosing(Email.OFF),
         "no_address": user_choosing(None, email=""),
     }
-    record = advance.take(SampleOrderFactory(), "issue_work_order")
+    record = advance.take(JobFactory(), "schedule")
     ct = ContentType.objects.get_for_model(record)
     notify_step(ct.pk, record.pk, record.step_seq)
     notes = Notification.objects.filter(content_type=ct, object_id=record.pk)
@@ -303,7 +304,7 @@ def test_a_mail_server_that_fails_leaves_the_emails_pending_for_the_next_run(tol
 
 
 def pending_notifications(count: int) -> list[Notification]:
-    record = SampleOrderFactory()
+    record = JobFactory()
     ct = ContentType.objects.get_for_model(record)
     return [
         Notification.objects.create(

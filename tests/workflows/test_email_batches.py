@@ -14,9 +14,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import connection, transaction
-from factories import SampleOrderFactory, UserFactory
-from workflow_checks import together
 
+from tests.factories import UserFactory
+from tests.samples.kit import SampleOrderFactory
+from tests.workflow_checks import together
 from workflows.models import Notification
 from workflows.notify import email
 from workflows.notify.email import BATCH, emails_send, message_id

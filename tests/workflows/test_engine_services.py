@@ -15,9 +15,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from factories import BoardFactory, SampleOrderFactory, UserFactory, step_data
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.kits import step_data
+from tests.testflows.kit import JobFactory, ReviewFactory
+from tests.testflows.models import Job, Review
 from workflows.declarations import step_of
 from workflows.models import DefaultGrant, Notification, Outbox, ReferenceCounter
 from workflows.notify.email import emails_send
@@ -54,18 +56,18 @@ def test_sync_roles_creates_every_role_group_and_grants_each_step_to_its_roles_o
 
     assert set(Group.objects.values_list("name", flat=True)) >= {r.code for r in ROLES}
     rights = declared_rights()
-    assert (SampleOrder, "transition_reorder") in rights
+    assert (Job, "transition_redo") in rights
     for (model, codename), roles in rights.items():
         assert holders(model, codename) == roles, f"{model.__name__}.{codename}"
 
 
-def test_sync_roles_lets_sales_create_and_managers_view_the_sample_processes():
+def test_sync_roles_lets_the_creator_roles_create_and_managers_view_the_processes():
     sync_roles()
 
     managers = {r.code for r in ROLES if r.manager}
-    for model in (SampleOrder, BoardFactory._meta.model):
+    for model, creators in ((Job, {"sales"}), (Review, {"bd"})):
         name = model._meta.model_name
-        assert holders(model, f"add_{name}") == {"sales"}
+        assert holders(model, f"add_{name}") == creators
         assert holders(model, f"view_{name}") == managers
 
 
@@ -78,15 +80,15 @@ def test_migrate_hook_creates_the_role_groups_and_grants():
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
 
     assert set(Group.objects.values_list("name", flat=True)) >= {r.code for r in ROLES}
-    assert holders(SampleOrder, "transition_issue_work_order") == {"sales_assistant"}
+    assert holders(Job, "transition_schedule") == {"sales_assistant"}
 
 
 def test_sync_roles_does_not_give_back_a_right_an_administrator_removed():
     sync_roles()
     sample_room = Group.objects.get(name="sample_room")
     perm = Permission.objects.get(
-        content_type=ContentType.objects.get_for_model(SampleOrder),
-        codename="transition_start_production",
+        content_type=ContentType.objects.get_for_model(Job),
+        codename="transition_start",
     )
     sample_room.permissions.remove(perm)
 
@@ -101,20 +103,22 @@ def test_sync_roles_does_not_give_back_a_right_an_administrator_removed():
 
 
 def test_a_right_removed_in_the_admin_takes_the_step_away(role_user, client_for):
-    record = SampleOrderFactory(state="ordered")
+    record = JobFactory(state="planned")
     user = role_user("sample_room")
     Group.objects.get(name="sample_room").permissions.remove(
-        Permission.objects.get(codename="transition_start_production")
+        Permission.objects.get(
+            content_type=ContentType.objects.get_for_model(Job), codename="transition_start"
+        )
     )
 
     response = client_for(user).post(
-        reverse("samples:sampleorder_step", kwargs={"pk": record.pk, "name": "start_production"}),
+        reverse("testflows:job_step", kwargs={"pk": record.pk, "name": "start"}),
         {"_seq": record.step_seq},
     )
 
     assert response.status_code == 403
     record.refresh_from_db()
-    assert record.state == "ordered"
+    assert record.state == "planned"
 
 
 # --- Reference numbers ----------------------------------------------------------------
@@ -128,14 +132,14 @@ def _number(reference: str, prefix: str) -> int:
 
 
 def test_references_are_sequential_per_prefix_in_the_current_year():
-    samples = SampleOrderFactory.create_batch(3)
-    boards = BoardFactory.create_batch(2)
-    more = SampleOrderFactory()
+    jobs = JobFactory.create_batch(3)
+    reviews = ReviewFactory.create_batch(2)
+    more = JobFactory()
 
-    numbers = [_number(s.reference, "SP") for s in [*samples, more]]
+    numbers = [_number(s.reference, "JB") for s in [*jobs, more]]
     assert numbers == list(range(numbers[0], numbers[0] + 4))
-    board_numbers = [_number(b.reference, "PB") for b in boards]
-    assert board_numbers == [board_numbers[0], board_numbers[0] + 1]
+    review_numbers = [_number(b.reference, "RV") for b in reviews]
+    assert review_numbers == [review_numbers[0], review_numbers[0] + 1]
 
 
 def test_each_year_counts_from_one():
@@ -147,10 +151,10 @@ def test_each_year_counts_from_one():
 
 
 def test_a_saved_record_keeps_its_reference():
-    record = SampleOrderFactory()
+    record = JobFactory()
     reference = record.reference
 
-    record.product_name = "Renamed"
+    record.title = "Renamed"
     record.save()
 
     record.refresh_from_db()
@@ -161,32 +165,32 @@ def test_a_saved_record_keeps_its_reference():
 
 
 def admin_step_url(record, name: str) -> str:
-    return reverse("admin:samples_sampleorder_step", kwargs={"pk": record.pk, "name": name})
+    return reverse("admin:testflows_job_step", kwargs={"pk": record.pk, "name": name})
 
 
 def test_admin_step_view_shows_the_form_and_takes_the_step_through_the_service(client_for):
     manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
-    record = SampleOrderFactory()
+    record = JobFactory()
     client = client_for(manager)
 
-    page = client.get(admin_step_url(record, "issue_work_order"))
+    page = client.get(admin_step_url(record, "schedule"))
     assert page.status_code == 200
-    assert 'name="production_plan"' in page.content.decode()
+    assert 'name="plan"' in page.content.decode()
 
-    data = {**step_data("issue_work_order"), "_seq": record.step_seq}
+    data = {**step_data(Job, "schedule"), "_seq": record.step_seq}
     data["due_date"] = data["due_date"].isoformat()
-    response = client.post(admin_step_url(record, "issue_work_order"), data)
+    response = client.post(admin_step_url(record, "schedule"), data)
 
-    change_url = reverse("admin:samples_sampleorder_change", args=[record.pk])
+    change_url = reverse("admin:testflows_job_change", args=[record.pk])
     assert response.status_code == 302
     assert response.url == change_url
     record.refresh_from_db()
-    assert (record.state, record.order_clerk_id, record.step_seq) == ("ordered", manager.pk, 2)
+    assert (record.state, record.planner_id, record.step_seq) == ("planned", manager.pk, 2)
     log = StateLog.objects.for_(record).latest("pk")
     assert (log.transition, log.by_id, log.description) == (
-        "issue_work_order",
+        "schedule",
         manager.pk,
-        "Comment on issue_work_order",
+        "Comment on schedule",
     )
     change = client.get(change_url)
     assert change.status_code == 200
@@ -195,56 +199,56 @@ def test_admin_step_view_shows_the_form_and_takes_the_step_through_the_service(c
 
 def test_admin_step_view_refuses_a_manager_without_the_steps_role(client_for):
     manager = UserFactory(is_staff=True, roles=["marketing_manager"])
-    record = SampleOrderFactory()
-    data = {**step_data("issue_work_order"), "_seq": record.step_seq}
+    record = JobFactory()
+    data = {**step_data(Job, "schedule"), "_seq": record.step_seq}
     data["due_date"] = data["due_date"].isoformat()
 
-    response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
+    response = client_for(manager).post(admin_step_url(record, "schedule"), data)
 
     assert response.status_code == 403
     record.refresh_from_db()
-    assert (record.state, record.step_seq) == ("requested", 1)
+    assert (record.state, record.step_seq) == ("new", 1)
     assert StateLog.objects.for_(record).count() == 1
 
 
 def test_admin_step_view_with_invalid_form_answers_400_and_changes_nothing(client_for):
     manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
-    record = SampleOrderFactory()
+    record = JobFactory()
 
     response = client_for(manager).post(
-        admin_step_url(record, "issue_work_order"), {"_seq": record.step_seq}
+        admin_step_url(record, "schedule"), {"_seq": record.step_seq}
     )
 
     assert response.status_code == 400
-    assert "production_plan" in response.context["form"].errors
+    assert "plan" in response.context["form"].errors
     record.refresh_from_db()
-    assert record.state == "requested"
+    assert record.state == "new"
 
 
 # --- Notifications ----------------------------------------------------------------------
 
 
 @pytest.fixture
-def ordered_sample(role_user, advance):
-    """A sample whose work order the clerk has just issued, with people around."""
+def scheduled_job(role_user, advance):
+    """A job the sales assistant has just scheduled, with people around."""
     people = {
         "sample_room": role_user("sample_room"),
         "pmc": role_user("pmc"),
         "qa": role_user("qa"),
         "other_sales": UserFactory(roles=["sales"]),
     }
-    record = SampleOrderFactory()
+    record = JobFactory()
     clerk = role_user("sales_assistant")
-    record = advance.take(record, "issue_work_order", user=clerk)
+    record = advance.take(record, "schedule", user=clerk)
     return record, clerk, people
 
 
-def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_sample, settings):
+def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(scheduled_job, settings):
     settings.DEFAULT_FROM_EMAIL = "marketing@example.org"
-    record, clerk, people = ordered_sample
+    record, clerk, people = scheduled_job
     ct = ContentType.objects.get_for_model(record)
     expected = {u.pk for u in step_recipients(record)} - {clerk.pk}
-    assert {people["sample_room"].pk, record.salesperson_id} <= expected
+    assert {people["sample_room"].pk, record.requester_id} <= expected
 
     sent = notify_step(ct.pk, record.pk, record.step_seq)
     again = notify_step(ct.pk, record.pk, record.step_seq)
@@ -277,24 +281,24 @@ def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(ordered_
     assert not notes.filter(emailed_at__isnull=True).exists()
 
 
-def test_notify_step_for_a_step_already_left_sends_nothing(ordered_sample):
-    record, _clerk, _people = ordered_sample
+def test_notify_step_for_a_step_already_left_sends_nothing(scheduled_job):
+    record, _clerk, _people = scheduled_job
     ct = ContentType.objects.get_for_model(record)
 
     assert notify_step(ct.pk, record.pk, record.step_seq - 1) == 0
     assert not Notification.objects.exists()
 
 
-def test_notify_step_leaves_out_salespeople_who_cannot_act_on_the_record(ordered_sample):
-    # From "ordered" only the record's own salesperson may cancel (OwnerOnly):
-    # the other salespeople have nothing to do with this sample.
-    record, clerk, people = ordered_sample
+def test_notify_step_leaves_out_salespeople_who_cannot_act_on_the_record(scheduled_job):
+    # From "planned" only the record's own requester may cancel (OwnerOnly):
+    # the other salespeople have nothing to do with this job.
+    record, clerk, people = scheduled_job
     ct = ContentType.objects.get_for_model(record)
 
     notify_step(ct.pk, record.pk, record.step_seq)
 
     told = set(Notification.objects.values_list("recipient_id", flat=True))
-    assert record.salesperson_id in told
+    assert record.requester_id in told
     assert people["sample_room"].pk in told
     assert people["other_sales"].pk not in told
     assert clerk.pk not in told and people["qa"].pk not in told
@@ -303,14 +307,14 @@ def test_notify_step_leaves_out_salespeople_who_cannot_act_on_the_record(ordered
 def test_notifications_are_queued_only_when_the_transaction_commits(
     role_user, queued_tasks, django_capture_on_commit_callbacks
 ):
-    record = SampleOrderFactory()
+    record = JobFactory()
     Outbox.objects.all().delete()  # the record's creation wrote its own entry
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         record = transition_perform(
             record=record,
-            name="issue_work_order",
+            name="schedule",
             user=role_user("sales_assistant"),
-            data=step_data("issue_work_order"),
+            data=step_data(Job, "schedule"),
         )
     assert queued_tasks == []  # a test's transaction never commits: no broker is needed
     ct = ContentType.objects.get_for_model(record)
@@ -334,7 +338,7 @@ class Boom(Exception):
 def test_a_transition_rolled_back_writes_and_queues_no_notification(
     role_user, queued_tasks, django_capture_on_commit_callbacks
 ):
-    record = SampleOrderFactory()
+    record = JobFactory()
     before = set(Outbox.objects.values_list("pk", flat=True))
 
     with (
@@ -344,9 +348,9 @@ def test_a_transition_rolled_back_writes_and_queues_no_notification(
     ):
         transition_perform(
             record=record,
-            name="issue_work_order",
+            name="schedule",
             user=role_user("sales_assistant"),
-            data=step_data("issue_work_order"),
+            data=step_data(Job, "schedule"),
         )
         assert Outbox.objects.count() == len(before) + 1
         raise Boom  # whatever fails later in the same transaction
@@ -355,34 +359,34 @@ def test_a_transition_rolled_back_writes_and_queues_no_notification(
     assert queued_tasks == []
     assert set(Outbox.objects.values_list("pk", flat=True)) == before
     record.refresh_from_db()
-    assert (record.state, record.step_seq) == ("requested", 1)
+    assert (record.state, record.step_seq) == ("new", 1)
 
 
 # --- Diagram ----------------------------------------------------------------------------
 
 
 def test_record_page_diagram_marks_the_current_state_only(advance, role_user, client_for):
-    record = advance(SampleOrderFactory(), "in_production")
+    record = advance(JobFactory(), "working")
 
     html = client_for(role_user("sample_room")).get(record.get_absolute_url()).content.decode()
 
     groups = re.findall(r"<g\b[^>]*\bdata-state=\"[^\"]*\"[^>]*>", html)
     states = {re.search(r'data-state="([^"]*)"', g)[1]: g for g in groups}
-    assert set(states) == set(SampleOrder.State.values)
+    assert set(states) == set(Job.State.values)
     current = [s for s, tag in states.items() if 'aria-current="step"' in tag]
-    assert current == ["in_production"]
-    assert "current" in re.search(r'class="([^"]*)"', states["in_production"])[1].split()
+    assert current == ["working"]
+    assert "current" in re.search(r'class="([^"]*)"', states["working"])[1].split()
 
 
 def test_process_diagram_of_the_list_marks_no_state(role_user, client_for):
     response = client_for(role_user("sample_room")).get(
-        reverse("workflows:diagram", args=["samples", "sampleorder"])
+        reverse("workflows:diagram", args=["testflows", "job"])
     )
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
     svg = response.content.decode()
-    assert 'data-state="requested"' in svg
+    assert 'data-state="new"' in svg
     assert 'aria-current="step"' not in svg
 
 
@@ -396,65 +400,63 @@ def inbox_refs(client) -> list[str]:
 
 
 def test_inbox_lists_what_waits_for_the_users_roles_most_urgent_first(role_user, client_for):
-    later = SampleOrderFactory()
-    sooner = SampleOrderFactory()
-    no_deadline = SampleOrderFactory()
-    SampleOrderFactory(state="ordered")  # the sample room's, not the clerk's
-    SampleOrderFactory(state="cancelled")
+    later = JobFactory()
+    sooner = JobFactory()
+    no_deadline = JobFactory()
+    JobFactory(state="planned")  # the sample room's, not the sales assistant's
+    JobFactory(state="cancelled")
     now = timezone.now()
-    SampleOrder.objects.filter(pk=later.pk).update(step_due_at=now + timedelta(days=3))
-    SampleOrder.objects.filter(pk=sooner.pk).update(step_due_at=now + timedelta(days=1))
-    SampleOrder.objects.filter(pk=no_deadline.pk).update(step_due_at=None)
+    Job.objects.filter(pk=later.pk).update(step_due_at=now + timedelta(days=3))
+    Job.objects.filter(pk=sooner.pk).update(step_due_at=now + timedelta(days=1))
+    Job.objects.filter(pk=no_deadline.pk).update(step_due_at=None)
 
     refs = inbox_refs(client_for(role_user("sales_assistant")))
 
     assert refs == [sooner.reference, later.reference, no_deadline.reference]
 
 
-def test_inbox_of_a_salesperson_holds_only_their_own_records(client_for):
-    mine = SampleOrderFactory(state="stored")
-    theirs = SampleOrderFactory(state="stored")
+def test_inbox_of_a_requester_holds_only_their_own_records(client_for):
+    mine = JobFactory(state="delivered")
+    theirs = JobFactory(state="delivered")
 
-    refs = inbox_refs(client_for(mine.salesperson))
+    refs = inbox_refs(client_for(mine.requester))
 
     assert mine.reference in refs
     assert theirs.reference not in refs
 
 
 def test_a_step_kept_out_of_the_inbox_does_not_list_the_record(client_for):
-    # Cancelling is possible from "ordered", but nobody is expected to do it:
-    # the salesperson's inbox stays clear of samples waiting for the sample room.
-    assert step_of(SampleOrder.transition_named("cancel")[0]).inbox is False
-    waiting = SampleOrderFactory(state="ordered")
-    actionable = SampleOrderFactory(state="stored", salesperson=waiting.salesperson)
+    # Cancelling is possible from "planned", but nobody is expected to do it:
+    # the requester's inbox stays clear of jobs waiting for the sample room.
+    assert step_of(Job.transition_named("cancel")[0]).inbox is False
+    waiting = JobFactory(state="planned")
+    actionable = JobFactory(state="delivered", requester=waiting.requester)
 
-    refs = inbox_refs(client_for(waiting.salesperson))
+    refs = inbox_refs(client_for(waiting.requester))
 
     assert actionable.reference in refs
     assert waiting.reference not in refs
 
 
-def test_inbox_holds_a_rejected_sample_until_the_department_has_signed(
-    advance, role_user, client_for
-):
-    record = advance(SampleOrderFactory(), "rejected")
+def test_inbox_holds_a_rejected_job_until_the_department_has_signed(advance, role_user, client_for):
+    record = advance(JobFactory(), "rejected")
     qa = client_for(role_user("qa"))
     room = client_for(role_user("sample_room"))
     assert record.reference in inbox_refs(qa)
 
     qa.post(
-        reverse("samples:sampleorder_sign", args=[record.pk]),
+        reverse("testflows:job_sign", args=[record.pk]),
         {"role": "qa", "decision": "agree", "comment": "", "_seq": record.step_seq},
     )
 
     assert record.reference not in inbox_refs(qa)
     assert record.reference in inbox_refs(room)
-    # The salesperson's re-order now waits only for the sample room.
-    assert record.reference in inbox_refs(client_for(record.salesperson))
+    # The requester's redo now waits only for the sample room.
+    assert record.reference in inbox_refs(client_for(record.requester))
 
 
 def test_inbox_of_a_user_without_roles_is_empty(client_for):
-    SampleOrderFactory()
+    JobFactory()
 
     response = client_for(UserFactory()).get(reverse("workflows:inbox"))
 
@@ -470,12 +472,12 @@ def test_admin_step_view_with_a_malformed_page_number_changes_nothing(client_for
     # A tampered or truncated form must not crash the admin; like the record
     # page, it refuses a POST without a readable "_seq" as stale.
     manager = UserFactory(is_staff=True, roles=["marketing_manager", "sales_assistant"])
-    record = SampleOrderFactory()
-    data = {**step_data("issue_work_order"), "_seq": "2x"}
+    record = JobFactory()
+    data = {**step_data(Job, "schedule"), "_seq": "2x"}
     data["due_date"] = data["due_date"].isoformat()
 
-    response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
+    response = client_for(manager).post(admin_step_url(record, "schedule"), data)
 
     assert response.status_code == 302
     record.refresh_from_db()
-    assert (record.state, record.step_seq) == ("requested", 1)
+    assert (record.state, record.step_seq) == ("new", 1)

@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.utils import timezone
-from factories import SampleOrderFactory, UserFactory
-from workflow_checks import together
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import together
 from workflows.models import Escalation, EscalationRule, Notification, SignOff
 from workflows.notify.scan import reminders_scan
 from workflows.selectors import escalated_to, record_escalations, waiting_roles
@@ -25,8 +26,8 @@ DAY = dt.timedelta(days=1)
 LIMIT = 2 * DAY  # EscalationRule.after by default
 
 
-def due_at(record: SampleOrder, when: dt.datetime) -> SampleOrder:
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=when)
+def due_at(record: Job, when: dt.datetime) -> Job:
+    Job.objects.filter(pk=record.pk).update(step_due_at=when)
     record.refresh_from_db()
     return record
 
@@ -37,7 +38,7 @@ def rule_for(role: str, **kwargs) -> EscalationRule:
     return EscalationRule.objects.create(role=role, manager=manager, **kwargs)
 
 
-def open_escalations(record: SampleOrder) -> list[Escalation]:
+def open_escalations(record: Job) -> list[Escalation]:
     return list(record_escalations(record).filter(resolved_at__isnull=True))
 
 
@@ -45,7 +46,7 @@ def escalation_notes(manager) -> list[Notification]:
     return list(Notification.objects.filter(recipient=manager, key__startswith="escalation:"))
 
 
-def sign(record: SampleOrder, role: str) -> None:
+def sign(record: Job, role: str) -> None:
     signoff_record(
         record=record,
         user=UserFactory(roles=[role]),
@@ -65,7 +66,7 @@ def test_the_default_limit_is_two_days():
 def test_a_step_is_not_escalated_before_it_is_overdue_by_the_limit():
     rule = rule_for("sample_room")
     due = NOW - LIMIT
-    due_at(SampleOrderFactory(state="ordered"), due)
+    due_at(JobFactory(state="planned"), due)
 
     results = [reminders_scan(due + offset) for offset in (-HOUR, HOUR, DAY, LIMIT - SECOND)]
 
@@ -77,7 +78,7 @@ def test_a_step_is_not_escalated_before_it_is_overdue_by_the_limit():
 @pytest.mark.django_db
 def test_an_overdue_step_goes_once_to_the_roles_manager_when_the_limit_passes():
     rule = rule_for("sample_room")
-    record = due_at(SampleOrderFactory(state="ordered"), NOW - LIMIT)
+    record = due_at(JobFactory(state="planned"), NOW - LIMIT)
 
     first = reminders_scan(NOW)
     again = [reminders_scan(NOW + offset).escalations for offset in (0 * HOUR, HOUR, 3 * DAY)]
@@ -109,7 +110,7 @@ def test_an_overdue_step_goes_once_to_the_roles_manager_when_the_limit_passes():
 def test_a_rule_with_a_shorter_limit_escalates_sooner():
     rule_for("sample_room", after=4 * HOUR)
     due = NOW - 4 * HOUR
-    due_at(SampleOrderFactory(state="ordered"), due)
+    due_at(JobFactory(state="planned"), due)
 
     assert reminders_scan(NOW - SECOND).escalations == 0
     assert reminders_scan(NOW).escalations == 1
@@ -118,12 +119,12 @@ def test_a_rule_with_a_shorter_limit_escalates_sooner():
 
 @pytest.mark.django_db
 def test_each_role_of_the_step_goes_to_its_own_manager_and_roles_without_a_rule_to_none():
-    # In production, the sample room submits for inspection and PMC may
-    # outsource: both are expected to act; only they have rules here.
+    # While a job is being made, the sample room submits it for checking and
+    # PMC may outsource: both are expected to act; only they have rules here.
     room_rule = rule_for("sample_room")
     pmc_rule = rule_for("pmc")
     rule_for("qa")  # QA has nothing to do in this step
-    record = due_at(SampleOrderFactory(state="in_production"), NOW - LIMIT)
+    record = due_at(JobFactory(state="working"), NOW - LIMIT)
     assert set(waiting_roles(record)) == {"sample_room", "pmc"}
 
     assert reminders_scan(NOW).escalations == 2
@@ -140,7 +141,7 @@ def test_each_role_of_the_step_goes_to_its_own_manager_and_roles_without_a_rule_
 def test_a_sign_off_step_escalates_only_the_roles_that_have_not_signed():
     qa_rule = rule_for("qa")
     room_rule = rule_for("sample_room")
-    record = due_at(SampleOrderFactory(state="rejected"), NOW - LIMIT)
+    record = due_at(JobFactory(state="rejected"), NOW - LIMIT)
     sign(record, "qa")
 
     assert reminders_scan(NOW).escalations == 1
@@ -152,12 +153,12 @@ def test_a_sign_off_step_escalates_only_the_roles_that_have_not_signed():
 
 @pytest.mark.django_db
 def test_a_step_waiting_on_signatures_is_not_escalated_to_the_next_steps_role():
-    """A rejected sample waits on QA and the sample room; the salesperson's
-    re-order cannot be taken yet, so sales is not escalated until both signed."""
+    """A rejected job waits on QA and the sample room; the requester's redo
+    cannot be taken yet, so sales is not escalated until both signed."""
     rule_for("qa")
     rule_for("sample_room")
     sales_rule = rule_for("sales")
-    record = due_at(SampleOrderFactory(state="rejected"), NOW - LIMIT)
+    record = due_at(JobFactory(state="rejected"), NOW - LIMIT)
 
     assert reminders_scan(NOW).escalations == 2
     assert set(Escalation.objects.values_list("role", flat=True)) == {"qa", "sample_room"}
@@ -168,7 +169,7 @@ def test_a_step_waiting_on_signatures_is_not_escalated_to_the_next_steps_role():
     SignOff.objects.filter(role="sample_room").update(signed_at=last)
     SignOff.objects.filter(role="qa").update(signed_at=NOW)
 
-    # The salesperson could only act from the last signature: the limit runs from there.
+    # The requester could only act from the last signature: the limit runs from there.
     assert reminders_scan(last + LIMIT - SECOND).escalations == 0
     assert reminders_scan(last + LIMIT).escalations == 1
     assert Escalation.objects.get(role="sales").manager == sales_rule.manager
@@ -178,7 +179,7 @@ def test_a_step_waiting_on_signatures_is_not_escalated_to_the_next_steps_role():
 def test_a_role_signing_resolves_only_its_own_escalation():
     qa_rule = rule_for("qa")
     room_rule = rule_for("sample_room")
-    record = due_at(SampleOrderFactory(state="rejected"), NOW - LIMIT)
+    record = due_at(JobFactory(state="rejected"), NOW - LIMIT)
     assert reminders_scan(NOW).escalations == 2
 
     sign(record, "qa")
@@ -197,11 +198,11 @@ def test_a_role_signing_resolves_only_its_own_escalation():
 @pytest.mark.django_db
 def test_leaving_the_step_resolves_it_and_a_new_visit_escalates_afresh(advance):
     rule = rule_for("sample_room")
-    record = due_at(SampleOrderFactory(state="in_production"), NOW - LIMIT)
+    record = due_at(JobFactory(state="working"), NOW - LIMIT)
     first_visit = record.step_seq
     assert reminders_scan(NOW).escalations == 1
 
-    record = advance.take(record, "submit_inspection")
+    record = advance.take(record, "submit")
 
     first = Escalation.objects.get()
     assert first.resolved_at is not None
@@ -209,8 +210,8 @@ def test_leaving_the_step_resolves_it_and_a_new_visit_escalates_afresh(advance):
     assert escalated_to(rule.manager) == []
 
     # QA sends it back: the sample room has the step again, a new visit.
-    record = advance.take(record, "fail_inspection")
-    assert record.state == "in_production" and record.step_seq == first_visit + 2
+    record = advance.take(record, "fail_check")
+    assert record.state == "working" and record.step_seq == first_visit + 2
     record = due_at(record, NOW)
     assert reminders_scan(NOW + LIMIT - SECOND).escalations == 0
 
@@ -230,7 +231,7 @@ def test_leaving_the_step_resolves_it_and_a_new_visit_escalates_afresh(advance):
 def test_a_rule_whose_manager_has_left_is_ignored():
     gone = UserFactory(roles=["marketing_manager"], is_active=False)
     rule_for("sample_room", manager=gone)
-    due_at(SampleOrderFactory(state="ordered"), NOW - LIMIT)
+    due_at(JobFactory(state="planned"), NOW - LIMIT)
 
     assert reminders_scan(NOW).escalations == 0
 
@@ -242,7 +243,7 @@ def test_a_rule_whose_manager_has_left_is_ignored():
 def test_a_final_record_is_never_escalated():
     rule_for("sample_room")
     rule_for("sales")
-    due_at(SampleOrderFactory(state="cancelled"), NOW - LIMIT)
+    due_at(JobFactory(state="cancelled"), NOW - LIMIT)
 
     assert reminders_scan(NOW).escalations == 0
     assert not Escalation.objects.exists()
@@ -253,7 +254,7 @@ def test_a_final_record_is_never_escalated():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency")
 def test_two_scans_at_once_escalate_each_step_once():
     rule = rule_for("sample_room")
-    records = [due_at(SampleOrderFactory(state="ordered"), NOW - LIMIT) for _ in range(10)]
+    records = [due_at(JobFactory(state="planned"), NOW - LIMIT) for _ in range(10)]
 
     outcomes = together(lambda: reminders_scan(NOW), lambda: reminders_scan(NOW))
 

@@ -17,8 +17,8 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from factories import UserFactory
 
+from tests.factories import UserFactory
 from workflows.admin import ReadOnlyAdmin
 from workflows.models import CalendarDay
 from workflows.validators import FUTURE_DATE, PAST_DATE, latest_date

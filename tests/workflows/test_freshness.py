@@ -12,9 +12,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
-from factories import BoardFactory, SampleOrderFactory, UserFactory, make_png, post_data
-from workflow_checks import STALE, messages_of, step_url, url
 
+from samples.models import Board, SampleOrder
+from tests.factories import UserFactory, make_png
+from tests.kits import post_data
+from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.workflow_checks import STALE, messages_of, step_url, url
 from workflows.models import Attachment, Notification, Outbox, SignOff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -61,7 +64,9 @@ def snapshot(record: Any) -> tuple[Any, ...]:
 def test_a_step_posted_without_a_readable_page_number_is_refused(value, role_user, client_for):
     record = SampleOrderFactory()
     client = client_for(role_user("sales_assistant"))
-    data = with_seq(post_data("issue_work_order", seq=record.step_seq, prefixed=True), value)
+    data = with_seq(
+        post_data(SampleOrder, "issue_work_order", seq=record.step_seq, prefixed=True), value
+    )
     before = snapshot(record)
 
     response = client.post(step_url(record, "issue_work_order"), data, follow=True)
@@ -74,7 +79,7 @@ def test_a_step_posted_without_a_readable_page_number_is_refused(value, role_use
 def test_thirty_follow_ups_posted_without_the_page_number_record_nothing(client_for):
     board = BoardFactory(state="submitted")
     client = client_for(board.salesperson)
-    data = with_seq(post_data("follow_up", seq=board.step_seq), None)
+    data = with_seq(post_data(Board, "follow_up", seq=board.step_seq), None)
     before = snapshot(board)
 
     responses = [client.post(step_url(board, "follow_up"), data) for _ in range(30)]
@@ -90,7 +95,7 @@ def test_thirty_follow_ups_posted_without_the_page_number_record_nothing(client_
 def test_a_follow_up_posted_twice_with_its_page_number_is_recorded_once(client_for):
     board = BoardFactory(state="submitted")
     client = client_for(board.salesperson)
-    data = post_data("follow_up", seq=board.step_seq)
+    data = post_data(Board, "follow_up", seq=board.step_seq)
 
     first = client.post(step_url(board, "follow_up"), data)
     second = client.post(step_url(board, "follow_up"), data, follow=True)
@@ -131,7 +136,9 @@ def test_a_step_with_a_file_posted_without_the_page_number_stores_nothing(
     media_root, role_user, client_for
 ):
     record = SampleOrderFactory(state="qa_inspection")
-    data = with_seq(post_data("pass_inspection", seq=record.step_seq, prefixed=True), None)
+    data = with_seq(
+        post_data(SampleOrder, "pass_inspection", seq=record.step_seq, prefixed=True), None
+    )
     data["pass_inspection-attachment"] = SimpleUploadedFile("passed.png", make_png())
     before = snapshot(record)
 
@@ -168,7 +175,7 @@ def test_the_admins_step_posted_without_a_readable_page_number_is_refused(
     value, manager, client_for
 ):
     record = SampleOrderFactory()
-    data = with_seq(post_data("issue_work_order", seq=record.step_seq), value)
+    data = with_seq(post_data(SampleOrder, "issue_work_order", seq=record.step_seq), value)
     change_url = reverse("admin:samples_sampleorder_change", args=[record.pk])
     before = snapshot(record)
 
@@ -185,7 +192,7 @@ def test_the_admins_step_posted_without_a_readable_page_number_is_refused(
 
 def test_the_admins_step_with_its_page_number_is_taken(manager, client_for):
     record = SampleOrderFactory()
-    data = post_data("issue_work_order", seq=record.step_seq)
+    data = post_data(SampleOrder, "issue_work_order", seq=record.step_seq)
 
     response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
 

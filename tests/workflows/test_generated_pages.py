@@ -16,19 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.template import Context, Template
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
-from factories import (
-    BoardFactory,
-    CustomerFactory,
-    ProposalFactory,
-    SampleOrderFactory,
-    UserFactory,
-    in_days,
-)
-from workflow_checks import refs
 
 from proposals.filters import ProposalFilter
 from proposals.models import Proposal
 from samples.models import Board, SampleOrder
+from tests.factories import CustomerFactory, UserFactory, in_days
+from tests.proposals.kit import ProposalFactory
+from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.workflow_checks import refs
 from workflows.admin import WorkflowAdmin, process_admin_options, register_process
 from workflows.filters import WorkflowFilterSet, filterset_for
 from workflows.models import Escalation

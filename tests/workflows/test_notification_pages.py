@@ -10,9 +10,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from factories import SampleOrderFactory, UserFactory, make_png
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory, make_png
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from workflows.models import (
     Escalation,
     EscalationRule,
@@ -140,13 +141,13 @@ def test_the_bell_counts_unread_notifications(client_for):
 
 @pytest.fixture
 def escalated(role_user):
-    """A work order overdue for the sample room past its limit, escalated by a scan."""
+    """A job overdue for the sample room past its limit, escalated by a scan."""
     manager = UserFactory(first_name="王建国")
     EscalationRule.objects.create(role="sample_room", manager=manager, after=dt.timedelta(days=1))
     room = role_user("sample_room")
-    record = SampleOrderFactory(state="ordered")
+    record = JobFactory(state="planned")
     due = timezone.now() - dt.timedelta(days=3)
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=due)
+    Job.objects.filter(pk=record.pk).update(step_due_at=due)
     record.refresh_from_db()
     result = reminders_scan()
     assert result.escalations == 1
@@ -173,7 +174,7 @@ def test_the_manager_may_open_the_records_attachments_but_no_other_record(
     escalated, client_for, media_root
 ):
     record, manager, room = escalated
-    other = SampleOrderFactory()
+    other = JobFactory()
     upload = SimpleUploadedFile("a.png", make_png(), content_type="image/png")
     attachment = attachment_add(record=record, user=room, upload=upload)
     client = client_for(manager)
@@ -191,27 +192,27 @@ def test_the_manager_reads_an_escalated_record_but_cannot_act_on_it(
     upload = SimpleUploadedFile("a.png", make_png(), content_type="image/png")
 
     attach = client.post(
-        reverse("samples:sampleorder_attach", args=[record.pk]), {"file": upload, "_seq": 2}
+        reverse("testflows:job_attach", args=[record.pk]), {"file": upload, "_seq": 2}
     )
     step = client.post(
-        reverse("samples:sampleorder_step", kwargs={"pk": record.pk, "name": "start_production"}),
+        reverse("testflows:job_step", kwargs={"pk": record.pk, "name": "start"}),
         {"_seq": record.step_seq},
     )
 
     assert page.context["takes_part"] is False
-    attach_url = reverse("samples:sampleorder_attach", args=[record.pk])
+    attach_url = reverse("testflows:job_attach", args=[record.pk])
     assert f'action="{attach_url}"' not in page.content.decode()  # no attach form for a reader
     assert f'action="{attach_url}"' in client_for(_room).get(record.get_absolute_url()).text
     assert (attach.status_code, step.status_code) == (403, 403)
     record.refresh_from_db()
-    assert record.state == "ordered" and not record.attachments.exists()
+    assert record.state == "planned" and not record.attachments.exists()
 
 
 def test_the_escalation_leaves_the_record_and_the_inbox_once_the_step_is_done(
     escalated, client_for, advance
 ):
     record, manager, _room = escalated
-    advance(record, "in_production")
+    advance(record, "working")
 
     client = client_for(manager)
     assert client.get(reverse("workflows:inbox")).context["escalations"] == []
@@ -266,12 +267,12 @@ def test_each_reader_is_told_in_their_own_language(advance, role_user):
     english = role_user("sample_room")
     NotificationSettings.objects.create(user=english, language="en")
     chinese = role_user("sample_room", "qa")  # chose nothing: the site's language
-    record = advance(SampleOrderFactory(), "ordered")
+    record = advance(JobFactory(), "planned")
 
     notify_step(ContentType.objects.get_for_model(record).pk, record.pk, record.step_seq)
 
     mine = Notification.objects.get(recipient=english)
     theirs = Notification.objects.get(recipient=chinese)
-    assert mine.message == f"{record.reference} (Sample production) is now “Work order issued”"
-    assert theirs.message == f"{record.reference}（样品制作）已进入“已下达工单”"
+    assert mine.message == f"{record.reference} (Test jobs) is now “Planned”"
+    assert theirs.message == f"{record.reference}（测试工单）已进入“已排期”"
     assert "Due" in mine.body and "截止时间" in theirs.body

@@ -8,10 +8,12 @@ import pytest
 from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from factories import SampleOrderFactory, UserFactory, step_data
-from workflow_checks import together
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.kits import step_data
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import together
 from workflows.models import Notification, Outbox, ReferenceCounter
 from workflows.outbox import outbox_add, outbox_run, outbox_sweep
 from workflows.selectors import step_recipients
@@ -39,13 +41,13 @@ def runs(prefix: str) -> int:
     return counter.last if counter else 0
 
 
-def issue_work_order(record: SampleOrder, clerk) -> SampleOrder:
+def schedule(record: Job, clerk) -> Job:
     return transition_perform(
-        record=record, name="issue_work_order", user=clerk, data=step_data("issue_work_order")
+        record=record, name="schedule", user=clerk, data=step_data(Job, "schedule")
     )
 
 
-def step_key(record: SampleOrder) -> str:
+def step_key(record: Job) -> str:
     ct = ContentType.objects.get_for_model(record)
     return f"step:{ct.pk}:{record.pk}:{record.step_seq}"
 
@@ -58,11 +60,11 @@ def clerk():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_transition_writes_one_entry_and_queues_it_when_it_commits(clerk, queued_tasks):
-    record = SampleOrderFactory()
+    record = JobFactory()
     created = Outbox.objects.get()  # the record's start
     queued_tasks.clear()
 
-    record = issue_work_order(record, clerk)
+    record = schedule(record, clerk)
 
     (entry,) = Outbox.objects.exclude(pk=created.pk)
     ct = ContentType.objects.get_for_model(record)
@@ -76,7 +78,7 @@ def test_a_transition_writes_one_entry_and_queues_it_when_it_commits(clerk, queu
 
 @pytest.mark.django_db
 def test_running_an_entry_tells_those_concerned_once_and_a_second_run_does_nothing(clerk):
-    record = issue_work_order(SampleOrderFactory(), clerk)
+    record = schedule(JobFactory(), clerk)
     entry = Outbox.objects.latest("pk")
     expected = sorted(u.pk for u in step_recipients(record) if u.pk != clerk.pk)
     assert expected
@@ -108,9 +110,9 @@ def test_the_sweep_does_the_entries_the_broker_never_got(clerk, monkeypatch):
         return False
 
     monkeypatch.setattr("workflows.outbox.enqueue", broker_away)
-    records = [issue_work_order(SampleOrderFactory(), clerk) for _ in range(3)]
+    records = [schedule(JobFactory(), clerk) for _ in range(3)]
     waiting = Outbox.objects.filter(done_at__isnull=True)
-    assert waiting.count() == 6  # each record's start and its work order
+    assert waiting.count() == 6  # each record's start and its scheduling
     assert not Notification.objects.exists()
 
     done = outbox_sweep()
@@ -124,7 +126,7 @@ def test_the_sweep_does_the_entries_the_broker_never_got(clerk, monkeypatch):
 
 @pytest.mark.django_db
 def test_the_delivery_task_sweeps_the_outbox_and_sends_the_emails(clerk):
-    record = issue_work_order(SampleOrderFactory(), clerk)
+    record = schedule(JobFactory(), clerk)
     waiting = Outbox.objects.filter(done_at__isnull=True).count()
 
     result = deliver()
@@ -171,7 +173,7 @@ def test_an_entry_that_keeps_failing_is_counted_and_left_with_its_error_after_te
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_two_workers_running_one_entry_at_once_do_it_once(clerk):
-    record = issue_work_order(SampleOrderFactory(), clerk)
+    record = schedule(JobFactory(), clerk)
     notify = Outbox.objects.latest("pk")
     count = outbox_add("tests.outbox.count", "RACE")
 

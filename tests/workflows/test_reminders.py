@@ -9,20 +9,22 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
-from factories import SampleOrderFactory, UserFactory
-from workflow_checks import together
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import together
 from workflows.models import EscalationRule, Notification, Reminder
 from workflows.notify.scan import reminder_due, reminders_scan
+from workflows.registry import process_models
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
 
-def due_at(record: SampleOrder, when: dt.datetime) -> SampleOrder:
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=when)
+def due_at(record: Job, when: dt.datetime) -> Job:
+    Job.objects.filter(pk=record.pk).update(step_due_at=when)
     record.refresh_from_db()
     return record
 
@@ -40,15 +42,15 @@ def due_at(record: SampleOrder, when: dt.datetime) -> SampleOrder:
     ],
 )
 def test_the_reminder_a_step_calls_for_depends_on_its_deadline(offset, expected):
-    record = due_at(SampleOrderFactory(state="ordered"), NOW + offset)
+    record = due_at(JobFactory(state="planned"), NOW + offset)
 
     assert reminder_due(record, NOW) == expected
 
 
 @pytest.mark.django_db
 def test_a_closed_record_or_one_without_deadline_is_never_reminded():
-    closed = due_at(SampleOrderFactory(state="approved"), NOW - DAY)
-    undated = due_at(SampleOrderFactory(state="ordered"), None)
+    closed = due_at(JobFactory(state="accepted"), NOW - DAY)
+    undated = due_at(JobFactory(state="planned"), None)
 
     assert reminder_due(closed, NOW) is None
     assert reminder_due(undated, NOW) is None
@@ -58,7 +60,7 @@ def test_a_closed_record_or_one_without_deadline_is_never_reminded():
 @pytest.mark.django_db
 def test_a_scan_tells_those_who_can_act_once_and_a_second_scan_nothing():
     room = UserFactory(roles=["sample_room"])
-    record = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
+    record = due_at(JobFactory(state="planned"), NOW + HOUR)
 
     assert reminders_scan(NOW).reminders == 1
     assert reminders_scan(NOW).reminders == 0
@@ -71,13 +73,13 @@ def test_a_scan_tells_those_who_can_act_once_and_a_second_scan_nothing():
         "soon",
     )
     told = Notification.objects.filter(key=f"reminder:{reminder.pk}")
-    assert set(told.values_list("recipient_id", flat=True)) == {room.pk, record.salesperson_id}
+    assert set(told.values_list("recipient_id", flat=True)) == {room.pk, record.requester_id}
     assert all(record.reference in n.message for n in told)
 
 
 @pytest.mark.django_db
 def test_a_step_left_overdue_is_reminded_when_due_and_again_each_day():
-    due_at(SampleOrderFactory(state="ordered"), NOW)
+    due_at(JobFactory(state="planned"), NOW)
 
     sent = [
         reminders_scan(NOW + offset).reminders for offset in (-HOUR, HOUR, 2 * HOUR, DAY + HOUR)
@@ -93,9 +95,9 @@ def test_a_step_left_overdue_is_reminded_when_due_and_again_each_day():
 
 @pytest.mark.django_db
 def test_a_new_visit_of_the_step_is_reminded_afresh():
-    record = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
+    record = due_at(JobFactory(state="planned"), NOW + HOUR)
     reminders_scan(NOW)
-    SampleOrder.objects.filter(pk=record.pk).update(step_seq=record.step_seq + 1)
+    Job.objects.filter(pk=record.pk).update(step_seq=record.step_seq + 1)
 
     assert reminders_scan(NOW).reminders == 1
     assert Reminder.objects.count() == 2
@@ -114,7 +116,7 @@ def test_the_scan_is_on_the_beat_schedule():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency")
 def test_two_scans_at_once_send_each_reminder_once():
     UserFactory(roles=["sample_room"])
-    records = [due_at(SampleOrderFactory(state="ordered"), NOW - HOUR) for _ in range(20)]
+    records = [due_at(JobFactory(state="planned"), NOW - HOUR) for _ in range(20)]
 
     outcomes = together(lambda: reminders_scan(NOW), lambda: reminders_scan(NOW))
 
@@ -137,22 +139,24 @@ def test_a_scan_costs_a_fixed_number_of_queries_whatever_it_sends_and_none_per_r
     EscalationRule.objects.create(role="sample_room", manager=UserFactory())
     EscalationRule.objects.create(role="qa", manager=UserFactory())
     for _ in range(n):
-        SampleOrderFactory(state="ordered")  # the sample room's step
-        SampleOrderFactory(state="rejected")  # QA and the sample room still to sign
-    SampleOrder.objects.update(step_due_at=NOW - 3 * DAY)
+        JobFactory(state="planned")  # the sample room's step
+        JobFactory(state="rejected")  # QA and the sample room still to sign
+    Job.objects.update(step_due_at=NOW - 3 * DAY)
 
-    # Once per scan: the rules, each model's candidates (three models) and who
-    # holds the steps of each state met (three queries for the two states).
-    # Once for the chunk: the reminders, escalations and sign-offs sent or
-    # made, the transaction (savepoint and release here), one INSERT each of
-    # the reminders, the escalations and the notifications, and the owners
-    # (each record has its own salesperson here). Nothing per record. On
-    # PostgreSQL each INSERT is three statements: the temporary table made
-    # if missing, the COPY into it and the INSERT from it.
+    # Once per scan: the rules and each process model's candidates; for the
+    # chunk, the reminders, escalations and sign-offs sent or made (3): that
+    # is all a scan with nothing new costs. A chunk with work adds who holds
+    # the steps of each state met (planned 1; rejected 2, the redo being the
+    # requester's only), the transaction (savepoint and release), the owners
+    # (each record has its own requester here), and one INSERT each of the
+    # reminders, the escalations and the notifications. Nothing per record. On
+    # PostgreSQL each INSERT is three statements: the temporary table made if
+    # missing, the COPY into it and the INSERT from it.
     inserts = 3 if connection.vendor == "postgresql" else 1
-    with django_assert_num_queries(13 + 3 * inserts):
+    steady = 1 + len(process_models()) + 3
+    with django_assert_num_queries(steady + 3 + 2 + 1 + 3 * inserts):
         result = reminders_scan(NOW)
     assert (result.reminders, result.escalations) == (2 * n, 3 * n)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(steady):
         assert not reminders_scan(NOW)

@@ -27,10 +27,11 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
-from factories import SampleOrderFactory, UserFactory
-from workflow_checks import together
 
 from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.samples.kit import SampleOrderFactory
+from tests.workflow_checks import together
 from workflows.models import (
     Escalation,
     EscalationRule,

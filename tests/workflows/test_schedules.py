@@ -12,9 +12,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-from factories import SampleOrderFactory, UserFactory
 
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from workflows import schedules
 from workflows.models import CalendarDay, Digest, NotificationSettings, Reminder, ScheduleRun
 from workflows.schedules import (
@@ -293,14 +294,14 @@ def test_run_schedule_task_takes_the_name_and_an_iso_clock(declared):
 
 def test_scan_deadlines_task_scans_at_the_given_iso_clock():
     UserFactory(roles=["sample_room"])
-    record = SampleOrderFactory(state="ordered")
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=at(2026, 11, 26, 11))
+    record = JobFactory(state="planned")
+    Job.objects.filter(pk=record.pk).update(step_due_at=at(2026, 11, 26, 11))
 
     early = scan_deadlines("2026-11-24T10:00:00+08:00")  # two days before: nothing yet
     soon = scan_deadlines("2026-11-26T10:00:00+08:00")  # an hour before
 
     assert early == {"reminders": 0, "escalations": 0, "emails": 0}
-    # The sample room and the salesperson are reminded, and emailed with the scan.
+    # The sample room and the requester are reminded, and emailed with the scan.
     assert soon == {"reminders": 1, "escalations": 0, "emails": 2}
     assert list(Reminder.objects.values_list("kind", flat=True)) == ["soon"]
 
@@ -308,8 +309,8 @@ def test_scan_deadlines_task_scans_at_the_given_iso_clock():
 def test_send_digests_task_sends_for_the_day_of_the_given_iso_clock():
     user = UserFactory(roles=["sample_room"])
     NotificationSettings.objects.create(user=user, email=NotificationSettings.Email.DIGEST)
-    record = SampleOrderFactory(state="ordered")
-    SampleOrder.objects.filter(pk=record.pk).update(step_due_at=at(2026, 11, 26, 18))
+    record = JobFactory(state="planned")
+    Job.objects.filter(pk=record.pk).update(step_due_at=at(2026, 11, 26, 18))
 
     before = send_digests("2026-11-25T08:00:00+08:00")  # due the day after
     on_the_day = send_digests("2026-11-26T08:00:00+08:00")

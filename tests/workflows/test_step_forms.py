@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
-from factories import CustomerFactory, ProposalFactory, SampleOrderFactory, UserFactory, in_days
 
 from proposals.forms import ResearchPlanForm
 from proposals.models import Proposal
 from samples.forms import ReorderForm
 from samples.models import Board, SampleOrder
+from tests.factories import CustomerFactory, UserFactory, in_days
+from tests.proposals.kit import ProposalFactory
+from tests.samples.kit import SampleOrderFactory
 from workflows.declarations import FormFields, Step, form_fields, step
 from workflows.forms import (
     TEXTAREA_ROWS,

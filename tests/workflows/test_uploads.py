@@ -26,8 +26,8 @@ from django.core.files.uploadedfile import (
     TemporaryUploadedFile,
 )
 from django.utils import translation
-from factories import make_png
 
+from tests.factories import make_png
 from workflows.uploads import (
     ACCEPTED_EXTENSIONS,
     ALLOWED_TYPES,

@@ -42,11 +42,13 @@ from django.core import mail
 from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
-from factories import BoardFactory, SampleOrderFactory, UserFactory, post_data
-from workflow_checks import step_url
 
 from config.celery import app
-from samples.models import SampleOrder
+from tests.factories import UserFactory
+from tests.kits import post_data
+from tests.testflows.kit import JobFactory, ReviewFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import step_url
 from workflows.models import Escalation, EscalationRule, Notification, Outbox, Reminder
 from workflows.notify.email import message_id
 from workflows.selectors import step_recipients
@@ -293,21 +295,23 @@ def message_ids_in(folder: Path) -> list[str]:
 
 
 def test_a_scan_run_by_a_worker_sends_each_reminder_escalation_and_email_once(queue):
-    room = UserFactory(roles=["sample_room"])
+    room = UserFactory(roles=["sample_room"])  # starts a planned job
+    writer = UserFactory(roles=["creative"])  # summarises a draft review
     manager = UserFactory()
     EscalationRule.objects.create(role="sample_room", manager=manager, after=2 * DAY)
-    soon = due_at(SampleOrderFactory(state="ordered"), NOW + HOUR)
-    due = due_at(BoardFactory(), NOW - HOUR)
-    overdue = due_at(SampleOrderFactory(state="ordered"), NOW - (DAY + HOUR))
-    escalated = due_at(SampleOrderFactory(state="ordered"), NOW - (3 * DAY + HOUR))
-    due_at(SampleOrderFactory(state="ordered"), NOW + 2 * DAY)  # not yet
-    due_at(SampleOrderFactory(state="approved"), NOW - 5 * DAY)  # closed
+    soon = due_at(JobFactory(state="planned"), NOW + HOUR)
+    due = due_at(ReviewFactory(), NOW - HOUR)
+    overdue = due_at(JobFactory(state="planned"), NOW - (DAY + HOUR))
+    escalated = due_at(JobFactory(state="planned"), NOW - (3 * DAY + HOUR))
+    due_at(JobFactory(state="planned"), NOW + 2 * DAY)  # not yet
+    due_at(JobFactory(state="accepted"), NOW - 5 * DAY)  # closed
     outbox_all_done()
     reminded = (soon, due, overdue, escalated)
     recipients = {record_key(r): {u.pk for u in step_recipients(r)} for r in reminded}
     for record in reminded:  # those who can act, and the owner; not the manager
         users = recipients[record_key(record)]
-        assert {room.pk, record.salesperson_id} <= users and manager.pk not in users
+        actor = room if isinstance(record, Job) else writer
+        assert {actor.pk, record.owner_id} <= users and manager.pk not in users
 
     with worker_thread(queue) as finished:
         first = run_in(finished, queue, scan_deadlines, now=NOW.isoformat())
@@ -368,10 +372,10 @@ def test_a_worker_killed_mid_scan_leaves_each_reminder_and_email_once(phase, que
     Redis would redeliver the killed one only after its visibility timeout)."""
     room = UserFactory(roles=["sample_room"])
     sales = UserFactory(roles=["sales"])
-    records = SampleOrderFactory.create_batch(RECORDS, state="ordered", salesperson=sales)
-    SampleOrder.objects.update(step_due_at=NOW - HOUR)
+    records = JobFactory.create_batch(RECORDS, state="planned", requester=sales)
+    Job.objects.update(step_due_at=NOW - HOUR)
     outbox_all_done()
-    recipients = {u.pk for u in step_recipients(SampleOrder.objects.get(pk=records[0].pk))}
+    recipients = {u.pk for u in step_recipients(Job.objects.get(pk=records[0].pk))}
     assert {room.pk, sales.pk} <= recipients
     total_notes = RECORDS * len(recipients)
     progress, total = {
@@ -447,11 +451,11 @@ def test_a_step_taken_while_redis_is_down_is_delivered_once_when_it_is_back(
     client.force_login(clerk)
 
     with broker_unreachable(monkeypatch) as url:
-        record = SampleOrderFactory()  # its creation cannot be queued either
+        record = JobFactory()  # its creation cannot be queued either
         started = time.monotonic()
         response = client.post(
-            step_url(record, "issue_work_order"),
-            post_data("issue_work_order", seq=record.step_seq),
+            step_url(record, "schedule"),
+            post_data(record, "schedule", seq=record.step_seq),
         )
         elapsed = time.monotonic() - started
 
@@ -459,7 +463,7 @@ def test_a_step_taken_while_redis_is_down_is_delivered_once_when_it_is_back(
     assert response.url == record.get_absolute_url()
     assert elapsed < 5, f"the request waited {elapsed:.1f} s for a broker at {url}"
     record.refresh_from_db()
-    assert record.state == "ordered"
+    assert record.state == "planned"
     ct = ContentType.objects.get_for_model(record)
     entry = Outbox.objects.get(task=notify_step.name, args=[ct.pk, record.pk, record.step_seq])
     assert entry.done_at is None
@@ -474,7 +478,7 @@ def test_a_step_taken_while_redis_is_down_is_delivered_once_when_it_is_back(
 
     key = f"step:{ct.pk}:{record.pk}:{record.step_seq}"
     expected = {u.pk for u in step_recipients(record)} - {clerk.pk}
-    assert {room.pk, record.salesperson_id} <= expected
+    assert {room.pk, record.requester_id} <= expected
     notes = Notification.objects.all()
     # The creation's entry finds the record moved on: only the step is told.
     assert sorted(notes.values_list("key", "recipient_id")) == sorted((key, pk) for pk in expected)

@@ -1,0 +1,155 @@
+"""The cases of the contract suite, read from the declarations of every process
+model that has a kit: its transitions (one per source state), its steps
+(one per name), the fields they require, the rules they carry, and the
+roles that do or do not take part in the process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django_fsm import Transition
+
+from tests.factories import UserFactory
+from tests.kits import kits
+from tests.workflow_checks import required_fields
+from workflows.declarations import NotBy, OwnerOnly, step_of
+from workflows.models import WorkflowModel
+from workflows.roles import ROLES
+
+ROLE_CODES = [r.code for r in ROLES]
+MODELS = [kit.model for kit in kits()]
+
+
+def _id(model: type[WorkflowModel], t: Transition) -> str:
+    return f"{model.__name__}.{t.name}[{t.source}]"
+
+
+def transitions() -> list[tuple[type[WorkflowModel], Transition]]:
+    return [(m, t) for m in MODELS for t in m.workflow_transitions()]
+
+
+def transition_cases(keep: Any = lambda model, t: True) -> list[Any]:
+    """``(model, transition)`` per declared (step, source), named ``Model.step[source]``."""
+    return [pytest.param(m, t, id=_id(m, t)) for m, t in transitions() if keep(m, t)]
+
+
+def first_sources() -> dict[tuple[type[WorkflowModel], str], Transition]:
+    """Each step of each model, from its first source."""
+    found: dict[tuple[type[WorkflowModel], str], Transition] = {}
+    for model, t in transitions():
+        found.setdefault((model, t.name), t)
+    return found
+
+
+def step_cases() -> list[Any]:
+    """``(model, transition)`` per step name, from its first source."""
+    return [
+        pytest.param(m, t, id=f"{m.__name__}.{name}") for (m, name), t in first_sources().items()
+    ]
+
+
+def required_cases() -> list[Any]:
+    """``(model, transition, field)`` for every field a step's form requires."""
+    return [
+        pytest.param(m, t, field, id=f"{m.__name__}.{name}.{field}")
+        for (m, name), t in first_sources().items()
+        for field in required_fields(t)
+    ]
+
+
+def is_owner_only(transition: Transition) -> bool:
+    return isinstance(step_of(transition).rule, OwnerOnly)
+
+
+def is_not_by(transition: Transition) -> bool:
+    return isinstance(step_of(transition).rule, NotBy)
+
+
+def model_cases(keep: Any = lambda model: True) -> list[Any]:
+    return [pytest.param(m, id=m.__name__) for m in MODELS if keep(m)]
+
+
+# --- Roles ---------------------------------------------------------------------------
+
+
+def process_roles(model: type[WorkflowModel]) -> list[str]:
+    """The roles that take part in the process: a step, a sign-off or creating."""
+    taking = {r for t in model.workflow_transitions() for r in step_of(t).roles}
+    signing = {r for spec in model.sign_off_steps.values() for r in spec.roles}
+    wanted = taking | signing | set(model.creator_roles)
+    return [code for code in ROLE_CODES if code in wanted]
+
+
+def managers_outside(model: type[WorkflowModel]) -> list[str]:
+    """The managers (who may see every process) that take no part in this one."""
+    inside = set(process_roles(model))
+    return [r.code for r in ROLES if r.manager and r.code not in inside]
+
+
+def outsiders(model: type[WorkflowModel]) -> list[str]:
+    """The roles that take no part in the process and are no managers."""
+    inside = set(process_roles(model))
+    return [r.code for r in ROLES if not r.manager and r.code not in inside]
+
+
+def outsider_cases() -> list[Any]:
+    """Per model: a user with no role, with one role outside the process, with two."""
+    cases = []
+    for model in MODELS:
+        others = outsiders(model)
+        for roles in ([], others[:1], others[1:3]):
+            name = "+".join(roles) or "no_role"
+            cases.append(pytest.param(model, roles, id=f"{model.__name__}.{name}"))
+    return cases
+
+
+def viewer_cases() -> list[Any]:
+    """Per model: every role of the process, and a manager outside it."""
+    return [
+        pytest.param(model, role, id=f"{model.__name__}.{role}")
+        for model in MODELS
+        for role in [*process_roles(model), *managers_outside(model)[:1]]
+    ]
+
+
+def non_creator_cases() -> list[Any]:
+    """Per model: up to three roles of the process that do not open records."""
+    return [
+        pytest.param(model, role, id=f"{model.__name__}.{role}")
+        for model in MODELS
+        for role in [r for r in process_roles(model) if r not in model.creator_roles][:3]
+    ]
+
+
+def role_lacking(model: type[WorkflowModel], transition: Transition) -> str:
+    """A role of the process that the step does not name."""
+    roles = step_of(transition).roles
+    return next(r for r in process_roles(model) if r not in roles)
+
+
+# --- Users -----------------------------------------------------------------------------
+
+
+def users_once() -> Callable[..., Any]:
+    """Like the ``role_user`` fixture, for a module: ``get("qa")`` makes a user
+    holding only that role the first time, and gives the same one after."""
+    made: dict[tuple[str, ...], Any] = {}
+
+    def get(*roles: str) -> Any:
+        key = tuple(sorted(roles))
+        if key not in made:
+            made[key] = UserFactory(roles=list(key))
+        return made[key]
+
+    return get
+
+
+# --- Records ----------------------------------------------------------------------------
+
+
+def rule_holder(transition: Transition, user: Any) -> dict[str, Any]:
+    """The record fields that make ``user`` the one a step's owner rule names."""
+    rule = step_of(transition).rule
+    return {rule.field: user} if isinstance(rule, OwnerOnly) else {}
