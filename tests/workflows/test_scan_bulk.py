@@ -46,6 +46,7 @@ from workflows.notify.scan import (
     reminders_scan_alone,
     scan_lock,
 )
+from workflows.registry import process_models
 from workflows.selectors import step_recipients
 from workflows.tasks import scan_deadlines
 
@@ -84,8 +85,8 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     sales = UserFactory(roles=["sales"])
     records = overdue_samples(count, salesperson=sales)
 
-    # Once a scan: the rules, each model's candidates (samples, boards,
-    # proposals) and who holds the steps of the state. For the chunk: the
+    # Once a scan: the rules, each process model's candidates and who holds
+    # the steps of the state. For the chunk: the
     # reminders and escalations already made (sign-offs only for records in
     # a sign-off state: none here), the transaction (a savepoint and its
     # release here), the owners, and one INSERT each of reminders,
@@ -93,7 +94,7 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     # statements: the temporary table made if missing, a COPY and the
     # INSERT from it.
     inserts = 3 if connection.vendor == "postgresql" else 1
-    with django_assert_num_queries((1 + 3 + 1) + (2 + 2 + 1 + 3 * inserts)):
+    with django_assert_num_queries((1 + len(process_models()) + 1) + (2 + 2 + 1 + 3 * inserts)):
         result = reminders_scan(NOW)
 
     assert (result.reminders, result.escalations) == (count, count)
@@ -129,12 +130,12 @@ def test_each_chunk_with_work_costs_the_same_and_one_with_none_reads_only(
 
     # Once a scan: the rules, each model's candidates and who holds the
     # steps of the state; then three chunks and the owner.
-    with django_assert_num_queries((1 + 3 + 1) + 3 * per_chunk + 1):
+    with django_assert_num_queries((1 + len(process_models()) + 1) + 3 * per_chunk + 1):
         assert reminders_scan(NOW).reminders == 30
 
     # Nothing new: per chunk the reminders and escalations sent (no rule, no
     # sign-off state: nothing more), no transaction.
-    with django_assert_num_queries(1 + 3 + 3 * 1):
+    with django_assert_num_queries(1 + len(process_models()) + 3 * 1):
         assert not reminders_scan(NOW)
 
 
