@@ -80,7 +80,6 @@ def test_records_created_at_once_get_distinct_consecutive_references():
     def create() -> Job:
         return record_start(
             record=Job(
-                customer_id=first.customer_id,
                 requester_id=first.requester_id,
                 title="Same moment",
             ),
