@@ -12,6 +12,7 @@ DEPLOY_DB_STATEMENT_TIMEOUT (seconds, default 2).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import os
 import re
@@ -97,7 +98,8 @@ def test_log_in_inbox_record_page_static_file_and_one_step_over_https(site, assi
         "csrfmiddlewaretoken": csrf_token(form[1]),
         "_seq": seq,
         "quantity": "3",
-        "due_date": "2099-01-15",
+        # within the deadline window the model allows (at most five years ahead)
+        "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
         "production_plan": "Cut, assemble, coat, inspect",
         "comment": "Issued through nginx",
     }
