@@ -83,6 +83,17 @@ def test_the_excel_export_gives_the_rows_of_the_sorted_filtered_page(
     assert exported == [["" if c == "—" else c for c in row] for row in shown]
     assert "=SUM(A1:A2)" in [r[1] for r in exported]  # text, not a formula
 
+    # The filter and its order, saved under a name, come back from the menu.
+    page.locator("[data-testid=saved-filters]").click()
+    page.fill("#saved-filter-name", "New, Z to A")
+    page.locator("[data-testid=save-filter] button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("Filter “New, Z to A” saved.")
+    page.goto(LIST)
+    page.locator("[data-testid=saved-filters]").click()
+    page.locator("[data-testid=saved-filter] a", has_text="New, Z to A").click()
+    expect(page.locator("th.col-title")).to_have_attribute("aria-sort", "descending")
+    assert table_rows(page) == shown
+
 
 def test_on_a_phone_the_filters_fold_away_and_the_table_scrolls_in_its_box(
     chinese_desks: Any, jobs: list[Any]
