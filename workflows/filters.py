@@ -77,7 +77,7 @@ def field_filter(model: type[WorkflowModel], name: str) -> django_filters.Filter
             empty_label=all_of(related._meta.verbose_name_plural),
         )
     if field.choices:
-        return django_filters.ChoiceFilter(label=label, choices=field.choices)
+        return django_filters.ChoiceFilter(label=label, choices=field.choices, empty_label=_("Any"))
     return django_filters.CharFilter(label=label, lookup_expr="icontains")
 
 

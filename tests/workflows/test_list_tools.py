@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from openpyxl import load_workbook
 
 from tests.factories import UserFactory, in_days
@@ -460,3 +461,29 @@ def test_saving_needs_the_right_to_read_the_list_and_a_post(role_user, viewer, c
     assert client_for(outsider).post(SAVE, {"name": "X", "query": ""}).status_code == 403
     assert client_for(viewer).get(SAVE).status_code == 405
     assert not SavedFilter.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "factory"),
+    [
+        ("samples:sampleorder_list", "qa", "tests.samples.kit.SampleOrderFactory"),
+        ("samples:board_list", "sample_room", "tests.samples.kit.BoardFactory"),
+        ("proposals:proposal_list", "marketing_manager", "tests.proposals.kit.ProposalFactory"),
+    ],
+)
+def test_every_process_list_exports_the_rows_its_page_shows(
+    name, role, factory, role_user, client_for
+):
+    make = import_string(factory)
+    made = [make() for _ in range(3)]
+    client = client_for(role_user(role), language="zh-hans")
+    app, model = name.split(":")[0], name.split(":")[1].removesuffix("_list")
+    export = reverse(f"{app}:{model}_export", kwargs={"fmt": "csv"})
+
+    page = client.get(reverse(name), {"sort": "-reference"})
+    rows = csv_rows(client.get(export, {"sort": "-reference"}))
+
+    headings = re.findall(r"<th[^>]*>(?:<a [^>]*>)?([^<]+)", page.content.decode())
+    assert rows[0] == headings
+    assert rows[1:] == [[c if c != "—" else "" for c in row] for row in page_rows(page)]
+    assert [r[0] for r in rows[1:]] == sorted((m.reference for m in made), reverse=True)
