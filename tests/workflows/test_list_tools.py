@@ -415,6 +415,7 @@ def test_the_save_form_carries_the_lists_current_query(viewer, client_for):
     ("name", "message"),
     [
         ("   ", "Give the filter a name to save it."),
+        ("\x00\t\n", "Give the filter a name to save it."),
         ("x" * 61, "A filter's name has at most 60 characters."),
         ("Mine", "You already have a filter named “Mine” on this list. Choose another name."),
     ],

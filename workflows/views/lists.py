@@ -240,7 +240,8 @@ class SavedFilterView(View):
             messages.success(request, _("Filter “%(name)s” deleted.") % {"name": found.name})
             return redirect(back)
         query = saved_query(self.model, request.POST.get("query", ""))
-        name = " ".join(request.POST.get("name", "").split())
+        typed = "".join(ch for ch in request.POST.get("name", "") if ch.isprintable() or ch == " ")
+        name = " ".join(typed.split())
         target = back + (f"?{query}" if query else "")
         if not name:
             messages.error(request, _("Give the filter a name to save it."))
