@@ -94,7 +94,7 @@ def list_tools(
     ct = ContentType.objects.get_for_model(model)
     return {
         "headings": headings,
-        "sort": query.get("sort", "") if sort else "",
+        "sort": (f"-{sort[0]}" if sort[1] else sort[0]) if sort else "",
         "active_filters": active_filters(filterset, term),
         "exports": [
             {"format": fmt, "url": _url(model, "export", fmt=fmt) + f"?{export_query}"}
