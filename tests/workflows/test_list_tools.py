@@ -340,7 +340,7 @@ def _queries(client: Any, url: str, read: bool = False) -> int:
 
 @pytest.mark.parametrize(
     ("url", "read", "bound"),
-    [(LIST, False, 12), (export_url("csv"), True, 8), (export_url("xlsx"), True, 8)],
+    [(LIST, False, 10), (export_url("csv"), True, 5), (export_url("xlsx"), True, 5)],
 )
 def test_the_list_and_its_exports_make_as_many_queries_for_3_records_as_for_40(
     url, read, bound, viewer, client_for
