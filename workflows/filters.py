@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.module_loading import import_string
@@ -74,7 +77,7 @@ def field_filter(model: type[WorkflowModel], name: str) -> django_filters.Filter
             empty_label=all_of(related._meta.verbose_name_plural),
         )
     if field.choices:
-        return django_filters.ChoiceFilter(label=label, choices=field.choices)
+        return django_filters.ChoiceFilter(label=label, choices=field.choices, empty_label=_("Any"))
     return django_filters.CharFilter(label=label, lookup_expr="icontains")
 
 
@@ -121,3 +124,118 @@ def filterset_for(model: type[WorkflowModel]) -> type[WorkflowFilterSet]:
     attrs: dict[str, Any] = {n: f for n, f in built.items() if n not in declared}
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": list(dict.fromkeys(names))})
     return type(f"{model.__name__}FilterSet", (base,), attrs)
+
+
+# --- The list's columns and their order --------------------------------------------------
+
+REFERENCE, STATE, DUE = "reference", "state", "due"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the list: its key (the ``sort`` parameter), its heading and
+    what ordering by it means (None: it does not sort)."""
+
+    key: str
+    label: Any
+    order: tuple[Any, ...] | None = None
+
+
+def _field_order(model: type[WorkflowModel], name: str) -> tuple[Any, ...] | None:
+    """What sorting by one of the model's fields orders by: its value; a person
+    by name; another relation by its model's own ordering; None when it has none."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or field.many_to_many or field.one_to_many:
+        return None
+    if not field.is_relation:
+        return (name,)
+    related = field.related_model
+    if related is get_user_model():
+        return (f"{name}__first_name", f"{name}__last_name", f"{name}__username")
+    ordering = related._meta.ordering
+    if not ordering or not all(isinstance(o, str) for o in ordering):
+        return None
+    return tuple(f"-{name}__{o[1:]}" if o.startswith("-") else f"{name}__{o}" for o in ordering)
+
+
+def _state_order(model: type[WorkflowModel]) -> Case:
+    """States in the order the model declares them (the process's order)."""
+    values = [v for v, _label in model.state_field().flatchoices]
+    return Case(
+        *[When(state=v, then=Value(i)) for i, v in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+@cache
+def list_columns(model: type[WorkflowModel]) -> tuple[Column, ...]:
+    """The list's columns: the reference, the model's ``list_columns``, the
+    state and the step's deadline. Each sorts, but a relation whose model
+    declares no ordering."""
+    own = tuple(
+        Column(name, lazy(_verbose, str)(model, name), _field_order(model, name))
+        for name in model.list_columns
+    )
+    return (
+        Column(REFERENCE, _("Reference"), ("reference",)),
+        *own,
+        Column(STATE, _("State"), (_state_order(model),)),
+        Column(DUE, _("Step due"), ("step_due_at",)),
+    )
+
+
+def _verbose(model: type[WorkflowModel], name: str) -> str:
+    return capfirst(str(model._meta.get_field(name).verbose_name))
+
+
+def parse_sort(model: type[WorkflowModel], value: str | None) -> tuple[str, bool] | None:
+    """``"due"`` or ``"-due"`` as (key, descending); None for a key the list
+    does not sort by (ignored, never an error)."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    for column in list_columns(model):
+        if column.key == key and column.order is not None:
+            return key, descending
+    return None
+
+
+def sorted_by(qs: QuerySet, key: str, descending: bool) -> QuerySet:
+    """The records in the column's order, empty values last, then by id (a
+    stable order for pages)."""
+    column = next(c for c in list_columns(qs.model) if c.key == key)
+    terms = []
+    for term in column.order or ():
+        expression: Any = term
+        desc = descending
+        if isinstance(term, str):
+            if term.startswith("-"):
+                term, desc = term[1:], not desc
+            expression = F(term)
+        terms.append(expression.desc(nulls_last=True) if desc else expression.asc(nulls_last=True))
+    return qs.order_by(*terms, "-pk" if descending else "pk")
+
+
+def active_filters(filterset: django_filters.FilterSet, term: str) -> int:
+    """How many filters the list applies (the search box counts as one)."""
+    data = filterset.data
+    used = sum(1 for name in filterset.form.fields if any(v for v in data.getlist(name)))
+    return used + (1 if term else 0)
+
+
+def saved_query(model: type[WorkflowModel], query: str) -> str:
+    """A query string kept to what the list reads (search, sort, its filters)."""
+    params = QueryDict(query[:QUERY_MAX], mutable=False)
+    wanted = {"q", "sort", "order", *filterset_for(model).base_filters}
+    kept = QueryDict(mutable=True)
+    for name in params:
+        if name in wanted:
+            kept.setlist(name, [v for v in params.getlist(name) if v][:50])
+    return kept.urlencode()[:QUERY_MAX]
+
+
+QUERY_MAX = 2000

@@ -7,6 +7,7 @@ from django.views import View
 
 from .models import WorkflowModel
 from .views import WorkflowCreateView, WorkflowDetailView, WorkflowListView, WorkflowPrintView
+from .views.lists import SavedFilterView
 
 
 def workflow_urls(
@@ -20,12 +21,20 @@ def workflow_urls(
     initkwargs: dict | None = None,
 ) -> list[URLPattern]:
     """``<prefix>``: list; ``new/``; ``<pk>/``; ``<pk>/print/``; ``<pk>/step/<name>/``,
-    ``<pk>/sign/`` and ``<pk>/attach/`` (POST only), named ``<model>_list`` and so on.
-    ``initkwargs`` go to every view's ``as_view``."""
+    ``<pk>/sign/`` and ``<pk>/attach/`` (POST only), named ``<model>_list`` and so on;
+    ``export.<csv|xlsx>`` (the list's rows, by the list view), ``filters/`` and
+    ``filters/<id>/delete/`` (saved filters, POST only). ``initkwargs`` go to
+    every view's ``as_view``; the saved filters' view takes ``model`` from them
+    or from the list view."""
     kw = initkwargs or {}
     detail = detail_view.as_view(**kw)
+    listing = list_view.as_view(**kw)
+    saved = SavedFilterView.as_view(model=kw.get("model") or list_view.model)
     patterns = [
-        path(f"{prefix}", list_view.as_view(**kw), name=f"{model_name}_list"),
+        path(f"{prefix}", listing, name=f"{model_name}_list"),
+        path(f"{prefix}export.<str:fmt>", listing, name=f"{model_name}_export"),
+        path(f"{prefix}filters/", saved, name=f"{model_name}_filters"),
+        path(f"{prefix}filters/<int:saved>/delete/", saved, name=f"{model_name}_filter_delete"),
         path(f"{prefix}<int:pk>/", detail, name=f"{model_name}_detail"),
         path(
             f"{prefix}<int:pk>/step/<str:name>/",

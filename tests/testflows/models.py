@@ -56,6 +56,8 @@ class Job(WorkflowModel):
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
     creator_roles = ("sales",)
+    list_columns = ("title", "requester", "due_date", "rework_count")
+    list_related = ("requester",)
     initial_due = WorkingDays(1)
     start_labels = {"redo": _("Opened to redo a rejected job")}
     sign_off_steps = {
@@ -285,6 +287,8 @@ class Review(WorkflowModel):
 
     reference_prefix = "RV"
     process_label = _("Test reviews")
+    list_columns = ("title", "deadline", "decided_by")
+    list_related = ("decided_by",)
     final_states = frozenset({State.APPROVED, State.DECLINED, State.WITHDRAWN})
     creator_roles = ("bd",)
     initial_due = dt.timedelta(days=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 
 import pytest
 from django.contrib import admin
@@ -80,7 +81,9 @@ def test_the_first_model_sits_at_the_root_the_others_under_their_name_or_prefix(
     assert patterns["board_print"] == "plates/<int:pk>/print/"
     assert patterns["proposal_list"] == "proposals/"
     assert "proposal_create" not in patterns  # no create_form: no creation page
-    assert len(patterns) == 7 + 7 + 6
+    # Each: list, export, saved filters (save, delete), record, print, step, sign, attach.
+    assert len(patterns) == 10 + 10 + 9
+    assert patterns["board_export"] == "plates/export.<str:fmt>"
 
 
 def test_a_step_url_answers_get_with_405(role_user, client_for):
@@ -219,12 +222,20 @@ def test_the_list_base_shows_the_reference_and_the_declared_columns(
     response = client_for(role_user("sample_room")).get(reverse("samples:board_list"))
 
     html = response.content.decode()
+    headings = re.findall(r"<th[^>]*>(?:<a [^>]*>)?([^<]+)", html)
+    assert headings == [
+        "Reference",
+        "Board type",
+        "Customer",
+        "Customer order number",
+        "Product name",
+        "Round",
+        "State",
+        "Step due",
+    ]
     assert (
-        "<th>Reference</th><th>Board type</th><th>Customer</th><th>Customer order number</th>"
-        "<th>Product name</th><th>Round</th><th>State</th>"
-    ) in html
-    assert (
-        f'<td><a href="{board.get_absolute_url()}">{board.reference}</a></td><td>PS board</td>'
+        f'<td class="ref"><a href="{board.get_absolute_url()}">{board.reference}</a></td>'
+        "<td>PS board</td>"
         "<td>Huanan Appliances (HN)</td><td>PO-9</td><td>Stool</td><td>1</td>"
     ) in html
 

@@ -1,6 +1,7 @@
 """The engine's tables: ``core`` holds the base of every process record and
 what hangs off it; ``messages`` what is sent about records (notifications,
-reminders, escalations, digests) and the outbox that carries it."""
+reminders, escalations, digests) and the outbox that carries it; ``lists``
+what a user keeps of a list (saved filters)."""
 
 from .core import (
     Attachment,
@@ -12,6 +13,7 @@ from .core import (
     WorkflowQuerySet,
     attachment_path,
 )
+from .lists import SavedFilter
 from .messages import (
     Digest,
     Escalation,
@@ -35,6 +37,7 @@ __all__ = [
     "Outbox",
     "ReferenceCounter",
     "Reminder",
+    "SavedFilter",
     "ScheduleRun",
     "SignOff",
     "WorkflowModel",

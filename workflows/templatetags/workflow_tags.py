@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import template
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.http import QueryDict
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from workflows.display import EMPTY, display_value, person
 from workflows.models import WorkflowModel
 from workflows.rights import user_roles
 from workflows.roles import role_label
@@ -21,7 +17,6 @@ register = template.Library()
 
 # Shown by the record page's header and timeline, not among the record's fields.
 ENGINE_FIELDS = frozenset({"id", "state", *(f.name for f in WorkflowModel._meta.fields)})
-EMPTY = "—"
 
 
 @register.simple_tag
@@ -38,12 +33,7 @@ def field_value(record: Any, name: str) -> Any:
     return display() if callable(display) else getattr(record, name)
 
 
-@register.filter
-def person(user: Any) -> str:
-    """A user as colleagues know them: full name, else username; the system when nobody."""
-    if user is None:
-        return str(_("system"))
-    return user.get_full_name() or user.get_username()
+register.filter("person", person)
 
 
 @register.filter
@@ -67,26 +57,6 @@ def verbose(instance: Any, name: str) -> str:
 def own_fields(model: type[models.Model]) -> list[str]:
     """The fields a process declares itself, in their order."""
     return [f.name for f in model._meta.concrete_fields if f.name not in ENGINE_FIELDS]
-
-
-def display_value(record: Any, name: str) -> Any:
-    """A field's value as a page shows it: a choice's label, a person's name, a
-    date as 2026-05-01, a moment as 2026-05-01 14:30 (local time); None when empty."""
-    value = getattr(record, name)
-    if value is None or value == "":
-        return None
-    field = record._meta.get_field(name)
-    if field.choices:
-        return getattr(record, f"get_{name}_display")()
-    if isinstance(value, AbstractBaseUser):
-        return person(value)
-    if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
-    if isinstance(value, dt.date):
-        return date_format(value, "Y-m-d")
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return value
 
 
 @register.simple_tag

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from ..diagram import process_diagram
-from ..filters import filterset_for
+from ..filters import WorkflowFilterSet, filterset_for, parse_sort, sorted_by
 from ..forms import AttachmentForm, SignOffForm, create_form_class, transition_form
 from ..models import WorkflowModel
 from ..rights import available_actions, can_create, can_view_process, readable, user_roles
@@ -44,6 +44,7 @@ from ..services import (
     signoff_record,
     transition_perform,
 )
+from .lists import export_response, list_tools
 
 
 def _seen_seq(request: HttpRequest) -> int:
@@ -295,7 +296,11 @@ class WorkflowListView(View):
             return [self.template_name]
         return page_templates(self.model, "list", "workflows/list_base.html")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def list_queryset(self) -> tuple[WorkflowFilterSet, QuerySet, str, tuple[str, bool] | None]:
+        """The records the list shows, searched, filtered and sorted, read
+        through ``workflows.rights.readable``: the page and its exports both
+        read here. Also the filters, the search term and the sort applied."""
+        request = self.request
         qs = readable(request.user, self.model).select_related(*self.model.list_related)
         term = request.GET.get("q", "").strip()[:100]
         if term:
@@ -305,17 +310,29 @@ class WorkflowListView(View):
             qs = qs.filter(cond)
         # Always bound, so that an empty query string lists everything.
         filterset = filterset_for(self.model)(request.GET, queryset=qs, request=request)
-        for field in filterset.form.fields.values():
-            multiple = isinstance(field.widget, forms.SelectMultiple)
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-            if multiple:
-                field.widget.attrs.setdefault("size", "4")
         qs = filterset.qs if filterset.is_valid() else qs.none()
-        if request.GET.get("order") == "due":
+        sort = parse_sort(self.model, request.GET.get("sort"))
+        if sort is not None:
+            qs = sorted_by(qs, *sort)
+        elif request.GET.get("order") == "due":
             qs = by_deadline(qs)
         else:
             qs = qs.order_by("-created_at", "-pk")
+        return filterset, qs, term, sort
+
+    def get(self, request: HttpRequest, fmt: str | None = None) -> HttpResponse:
+        filterset, qs, term, sort = self.list_queryset()
+        if fmt is not None:
+            return export_response(self.model, qs, fmt)
+        for field in filterset.form.fields.values():
+            if isinstance(field.widget, forms.SelectMultiple):
+                # Ticked in a drop-down as high as the other filters, not a tall box.
+                widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+                widget.choices = field.choices
+                field.widget = widget
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
         page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -333,6 +350,7 @@ class WorkflowListView(View):
                 "can_create": can_create(request.user, self.model),
                 "diagram": process_diagram(self.model),
                 "now": timezone.now(),
+                **list_tools(request, self.model, filterset, term, sort),
             },
         )
 
