@@ -331,3 +331,63 @@ def timeline(record: WorkflowModel, escalations: list[Escalation]) -> list[dict[
         entries.append({"kind": "escalation", "at": e.escalated_at, "user": None, "escalation": e})
     entries.sort(key=lambda e: e["at"])
     return entries
+
+
+# --- Signatures on a printout ------------------------------------------------------------
+
+
+@dataclass
+class SignatureLine:
+    """A role's line on a printout: who signed for it and when, where the record says."""
+
+    role: str
+    label: Any
+    user: Any = None
+    at: dt.datetime | None = None
+
+
+def signature_roles(model: type[WorkflowModel]) -> tuple[str, ...]:
+    """The roles that sign the model's printouts: its ``print_signatures``, or the
+    creator roles, the roles of the steps expected of someone (not cancelling)
+    and the sign-off departments, in the order they are declared."""
+    if model.print_signatures is not None:
+        return tuple(model.print_signatures)
+    roles: dict[str, None] = dict.fromkeys(model.creator_roles)
+    for transition in model.workflow_transitions():
+        step = step_of(transition)
+        if step.inbox:
+            roles.update(dict.fromkeys(step.roles))
+    for spec in model.sign_off_steps.values():
+        roles.update(dict.fromkeys(spec.roles))
+    return tuple(roles)
+
+
+def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
+    """One line per signing role, with the name and date of the last step or
+    sign-off taken for that role; blank where nobody has. Three queries."""
+    model = type(record)
+    lines = {role: SignatureLine(role, role_label(role)) for role in signature_roles(model)}
+    logs = (
+        StateLog.objects.for_(record)
+        .select_related("by")
+        .prefetch_related("by__groups")
+        .order_by("timestamp", "pk")
+    )
+    for log in logs:
+        if log.by is None:
+            continue
+        if model.transition_named(log.transition):
+            roles = model.step_of(log.transition).roles
+        else:  # the entry that opened the record
+            roles = model.creator_roles
+        held = roles
+        if len(roles) > 1:  # the roles the user holds among them
+            groups = {g.name for g in log.by.groups.all()}
+            held = tuple(r for r in roles if r in groups)
+        for role in held:
+            if role in lines:
+                lines[role].user, lines[role].at = log.by, log.timestamp
+    for s in record.sign_offs.select_related("user").order_by("signed_at", "pk"):
+        if s.role in lines:
+            lines[s.role].user, lines[s.role].at = s.user, s.signed_at
+    return list(lines.values())

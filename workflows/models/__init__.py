@@ -2,6 +2,7 @@
 what hangs off it; ``messages`` what is sent about records (notifications,
 reminders, escalations, digests) and the outbox that carries it."""
 
+from .company import CompanyProfile
 from .core import (
     Attachment,
     CalendarDay,
@@ -26,6 +27,7 @@ from .messages import (
 __all__ = [
     "Attachment",
     "CalendarDay",
+    "CompanyProfile",
     "DefaultGrant",
     "Digest",
     "Escalation",

@@ -13,8 +13,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from workflows.models import WorkflowModel
+from workflows.models import CompanyProfile, WorkflowModel
 from workflows.rights import user_roles
+from workflows.selectors import SignatureLine
+from workflows.selectors import signature_lines as record_signature_lines
 from workflows.roles import role_label
 
 register = template.Library()
@@ -39,11 +41,25 @@ def field_value(record: Any, name: str) -> Any:
 
 
 @register.filter
-def person(user: Any) -> str:
-    """A user as colleagues know them: full name, else username; the system when nobody."""
+def person(user: Any, empty: Any = None) -> str:
+    """A user as colleagues know them: full name, else username. When nobody:
+    the system (an automatic step), or ``empty`` where a person is missing
+    (``{{ user|person:"" }}`` leaves a printout's line blank)."""
     if user is None:
-        return str(_("system"))
+        return str(_("system")) if empty is None else str(empty)
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag
+def company_profile() -> CompanyProfile:
+    """The company as printouts name it: ``{% company_profile as company %}``."""
+    return CompanyProfile.current()
+
+
+@register.simple_tag
+def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
+    """The dated signature lines of a printout: ``{% signature_lines record as lines %}``."""
+    return record_signature_lines(record)
 
 
 @register.filter
