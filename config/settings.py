@@ -42,8 +42,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_fsm_log",
+    "simple_history",
     "django_celery_beat",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, under its section's name
     "csp",
     "accounts",
     "workflows",

@@ -72,7 +72,7 @@ def test_lines_carry_who_signed_and_when_and_stay_blank_otherwise(
         ("Quality department", "", ""),
     ]
     assert "system" not in html.lower()
-    assert "<th scope=\"col\">Signature</th><th scope=\"col\">Date</th>" in html
+    assert '<th scope="col">Signature</th><th scope="col">Date</th>' in html
 
 
 def test_a_sign_off_fills_its_department_line(advance, role_user):
@@ -94,7 +94,13 @@ def test_the_printout_is_in_chinese_with_the_chinese_company_name(advance, clien
 
     assert '<div class="company">本公司</div>' in html
     assert '<th scope="col">签字</th><th scope="col">日期</th>' in html
-    assert [row[0] for row in sign_rows(html)] == ["业务拓展", "创意设计部", "市场部经理", "策略部", "财务部"]
+    assert [row[0] for row in sign_rows(html)] == [
+        "业务拓展",
+        "创意设计部",
+        "市场部经理",
+        "策略部",
+        "财务部",
+    ]
 
 
 def test_the_company_defaults_come_from_settings(settings, client_for, role_user):

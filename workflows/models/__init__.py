@@ -13,6 +13,7 @@ from .core import (
     WorkflowQuerySet,
     attachment_path,
 )
+from .history import ADMIN_BEFORE, ADMIN_CHANGE, ADMIN_DELETE, AdminHistory, admin_history
 from .messages import (
     Digest,
     Escalation,
@@ -25,6 +26,10 @@ from .messages import (
 )
 
 __all__ = [
+    "ADMIN_BEFORE",
+    "ADMIN_CHANGE",
+    "ADMIN_DELETE",
+    "AdminHistory",
     "Attachment",
     "CalendarDay",
     "CompanyProfile",
@@ -41,5 +46,6 @@ __all__ = [
     "SignOff",
     "WorkflowModel",
     "WorkflowQuerySet",
+    "admin_history",
     "attachment_path",
 ]

@@ -15,9 +15,9 @@ from django.utils.translation import pgettext
 
 from workflows.models import CompanyProfile, WorkflowModel
 from workflows.rights import user_roles
+from workflows.roles import role_label
 from workflows.selectors import SignatureLine
 from workflows.selectors import signature_lines as record_signature_lines
-from workflows.roles import role_label
 
 register = template.Library()
 
