@@ -95,7 +95,7 @@ def test_the_printout_is_in_chinese_with_the_chinese_company_name(advance, clien
     assert '<div class="company">本公司</div>' in html
     assert '<th scope="col">签字</th><th scope="col">日期</th>' in html
     assert [row[0] for row in sign_rows(html)] == [
-        "业务拓展",
+        "市场开发人员",
         "创意设计部",
         "市场部经理",
         "策略部",
