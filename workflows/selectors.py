@@ -453,17 +453,21 @@ def signature_roles(model: type[WorkflowModel]) -> tuple[str, ...]:
     return tuple(roles)
 
 
+def _steps_of_several_roles(model: type[WorkflowModel]) -> bool:
+    return len(model.creator_roles) > 1 or any(
+        len(step_of(t).roles) > 1 for t in model.workflow_transitions()
+    )
+
+
 def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
     """One line per signing role, with the name and date of the last step or
-    sign-off taken for that role; blank where nobody has. Three queries."""
+    sign-off taken for that role; blank where nobody has. Two queries (three
+    when a step may be taken by several roles)."""
     model = type(record)
     lines = {role: SignatureLine(role, role_label(role)) for role in signature_roles(model)}
-    logs = (
-        StateLog.objects.for_(record)
-        .select_related("by")
-        .prefetch_related("by__groups")
-        .order_by("timestamp", "pk")
-    )
+    logs = StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk")
+    if _steps_of_several_roles(model):  # who held which role: the takers' groups
+        logs = logs.prefetch_related("by__groups")
     for log in logs:
         if log.by is None:
             continue
