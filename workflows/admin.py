@@ -75,6 +75,13 @@ def workflow_readonly_fields(model: type[WorkflowModel]) -> list[str]:
     return list(names)
 
 
+def _same_text(old: Any, new: Any) -> bool:
+    """A text the browser sent back with its line ends as \\r\\n is no change."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+
+
 class WorkflowAdminMixin:
     """Mix into a ModelAdmin of a process model: the workflow fields are read-only,
     other changes are saved with their history (``AdminHistory``), steps are
@@ -103,7 +110,11 @@ class WorkflowAdminMixin:
             super().save_model(request, obj, form, change)  # type: ignore[misc]
             return
         concrete = {f.name for f in obj._meta.concrete_fields}
-        changed = [name for name in form.changed_data if name in concrete]
+        changed = [
+            name
+            for name in form.changed_data
+            if name in concrete and not _same_text(form.initial.get(name), getattr(obj, name))
+        ]
         if changed:
             admin_change_save(obj, request.user, changed)
 

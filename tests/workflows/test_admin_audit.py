@@ -281,3 +281,16 @@ def test_the_admin_sections_are_named_in_the_users_words(root, client_for, langu
         assert word in captions
     assert "Workflow engine" not in page and "Axes" not in captions
     assert header in page
+
+
+def test_a_text_sent_back_with_other_line_ends_is_no_change(keeper, client_for):
+    job = JobFactory(details="One line\nand another")
+
+    client_for(keeper).post(
+        change_url(job), job_form(job, details="One line\r\nand another", title="Renamed")
+    )
+
+    job.refresh_from_db()
+    assert (job.title, job.details) == ("Renamed", "One line\nand another")
+    [entry] = admin_changes(job)
+    assert [str(c["label"]) for c in entry["changes"]] == ["title"]

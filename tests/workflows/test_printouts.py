@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_png
+from tests.factories import UserFactory, make_png
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
 from workflows.models import CompanyProfile
+from workflows.registry import sync_roles
 from workflows.selectors import signature_lines, signature_roles
 from workflows.services import signoff_record
 
@@ -159,3 +160,30 @@ def test_a_stored_file_that_is_no_image_is_not_served(media_root, client_for, ro
     assert response.status_code == 404
     CompanyProfile.objects.all().delete()
     assert client_for(role_user("sales")).get(reverse("workflows:company_logo")).status_code == 404
+
+
+def test_the_marketing_manager_keeps_the_company_in_the_admin(media_root, client_for):
+    sync_roles()
+    manager = UserFactory(is_staff=True, roles=["marketing_manager"])
+    client = client_for(manager)
+    add = reverse("admin:workflows_companyprofile_add")
+
+    refused = client.post(
+        add, {"name_zh": "星河电器", "logo": SimpleUploadedFile("logo.png", b"%PDF-1.4\n")}
+    )
+    kept = client.post(
+        add,
+        {
+            "name_zh": "星河电器",
+            "name_en": "Galaxy",
+            "logo": SimpleUploadedFile("l.png", make_png()),
+        },
+    )
+
+    assert refused.status_code == 200
+    assert "mislabelled" in [
+        e.code for e in refused.context["adminform"].form.errors.as_data()["logo"]
+    ]
+    assert kept.status_code == 302
+    assert CompanyProfile.current().name_en == "Galaxy"
+    assert client.get(add).status_code == 403  # one row: changed, not added again
