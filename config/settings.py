@@ -42,8 +42,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_fsm_log",
+    "simple_history",
     "django_celery_beat",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, under its section's name
     "csp",
     "accounts",
     "workflows",
@@ -164,6 +165,16 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 # Uploads: the engine checks size and content type of every attachment.
 WORKFLOW_UPLOAD_MAX_BYTES = env.int("WORKFLOW_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The company on every printout, until the marketing manager keeps its details
+# in the admin (workflows.CompanyProfile). "logo" is a static file.
+COMPANY = {
+    "name_zh": env.str("COMPANY_NAME_ZH", default="本公司"),
+    "name_en": env.str("COMPANY_NAME_EN", default="The Company"),
+    "address": env.str("COMPANY_ADDRESS", default=""),
+    "phone": env.str("COMPANY_PHONE", default=""),
+    "logo": env.str("COMPANY_LOGO", default="img/company-logo.svg"),
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Response headers (workflows/security.py and django-csp). No inline script or style

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders and customers")
+    # Granted once on migrate (workflows.registry.sync_roles): the marketing
+    # manager keeps the customers in the admin.
+    role_grants = {
+        "marketing_manager": tuple(
+            f"orders.{action}_customer" for action in ("view", "add", "change", "delete")
+        ),
+    }

@@ -15,7 +15,7 @@ from django_fsm import FSMField, transition
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
-from workflows.models import WorkflowModel
+from workflows.models import AdminHistory, WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
 from .conditions import draft_complete
@@ -88,6 +88,7 @@ class Proposal(WorkflowModel):
         )
     }
 
+    history = AdminHistory()  # changes made in the admin
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.LEAD, protected=True
     )

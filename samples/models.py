@@ -16,7 +16,7 @@ from django_fsm import FSMField, transition
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
-from workflows.models import WorkflowModel
+from workflows.models import AdminHistory, WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
 # Pieces of a sample: at least one; more than this is an order, not a sample.
@@ -87,6 +87,7 @@ class SampleOrder(WorkflowModel):
         )
     }
 
+    history = AdminHistory()  # changes made in the admin
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.REQUESTED, protected=True
     )
@@ -476,6 +477,7 @@ class Board(WorkflowModel):
     list_related = ("customer", "salesperson")
     record_related = ("customer", "salesperson")
 
+    history = AdminHistory()  # changes made in the admin
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.MAKING, protected=True
     )

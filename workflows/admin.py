@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_fsm_log.models import StateLog
 
-from .forms import transition_form
+from .forms import step_field_names, transition_form
 from .models import (
     Attachment,
     CalendarDay,
+    CompanyProfile,
     DefaultGrant,
     Digest,
     Escalation,
@@ -30,36 +35,123 @@ from .models import (
     WorkflowModel,
 )
 from .rights import available_actions
+from .selectors import has_history
 from .services import (
     FormInvalid,
     StaleRecord,
     StepNotAvailable,
+    admin_change_save,
+    admin_record_delete,
     posted_seq,
+    record_dependents,
     transition_perform,
 )
 
+# The engine's fields of every record: shown, never edited in the admin.
+ENGINE_READONLY = (
+    "reference",
+    "state",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "step_seq",
+    "step_started_at",
+    "step_due_at",
+)
+
+
+def workflow_readonly_fields(model: type[WorkflowModel]) -> list[str]:
+    """What the admin shows of a record but does not let anyone change: the
+    engine's fields (state, step number and dates), the fields its steps set
+    (``step_field_names``: changed only by taking the step, which audits it)
+    and the fields the steps' code sets (those the model makes not editable)."""
+    names = dict.fromkeys(ENGINE_READONLY)
+    names.update(dict.fromkeys(step_field_names(model)))
+    names.update(
+        dict.fromkeys(
+            f.name for f in model._meta.concrete_fields if not f.editable and not f.primary_key
+        )
+    )
+    return list(names)
+
+
+def _same_text(old: Any, new: Any) -> bool:
+    """A text the browser sent back with its line ends as \\r\\n is no change."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+
 
 class WorkflowAdminMixin:
-    """Mix into a ModelAdmin of a process model."""
+    """Mix into a ModelAdmin of a process model: the workflow fields are read-only,
+    other changes are saved with their history (``AdminHistory``), steps are
+    taken through the service, and a record with a history is deleted only by a
+    superuser, after a confirmation naming everything that goes with it."""
 
     change_form_template = "admin/workflows/change_form.html"
-    workflow_readonly = (
-        "reference",
-        "state",
-        "created_by",
-        "created_at",
-        "step_seq",
-        "step_started_at",
-        "step_due_at",
-    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
-        return fields + [f for f in self.workflow_readonly if f not in fields]
+        readonly = workflow_readonly_fields(self.model)  # type: ignore[attr-defined]
+        return fields + [f for f in readonly if f not in fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Records start on the record pages, where the creation is audited.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
+        if not allowed or obj is None or request.user.is_superuser:
+            return allowed
+        return not has_history(obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool):
+        if not change:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            return
+        concrete = {f.name for f in obj._meta.concrete_fields}
+        changed = [
+            name
+            for name in form.changed_data
+            if name in concrete and not _same_text(form.initial.get(name), getattr(obj, name))
+        ]
+        if changed:
+            admin_change_save(obj, request.user, changed)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except StaleRecord as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        if request.user.is_superuser:
+            admin_record_delete(obj, request.user)
+        else:  # a record without a history (has_delete_permission)
+            super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """Django's list of what goes, with what the engine keeps about each
+        record outside it (audit entries, reminders, escalations, notifications)."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
+            objs, request
+        )
+        for obj in objs:
+            for model, count in record_dependents(obj).items():
+                label = _("audit entries") if model is StateLog else model._meta.verbose_name_plural
+                model_count[label] = model_count.get(label, 0) + count
+                deleted.append(
+                    _("%(what)s of %(record)s: %(count)d")
+                    % {"what": capfirst(label), "record": obj, "count": count}
+                )
+        return deleted, model_count, perms_needed, protected
 
     def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -240,5 +332,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-admin.site.site_header = gettext_lazy("Marketing workflows")
-admin.site.site_title = gettext_lazy("Marketing workflows")
+@admin.register(CompanyProfile)
+class CompanyProfileAdmin(admin.ModelAdmin):
+    """The one row of the company's details the printouts carry."""
+
+    list_display = ["name_zh", "name_en", "address"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not CompanyProfile.objects.exists()
+
+
+# The names staff know the admin by, in their language.
+admin.site.site_header = gettext_lazy("Marketing department administration")
+admin.site.site_title = gettext_lazy("Marketing department administration")
+admin.site.index_title = gettext_lazy("Administration")

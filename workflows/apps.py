@@ -20,7 +20,7 @@ def _sync_after_migrate(sender, app_config=None, verbosity=1, using="default", *
 
 class WorkflowsConfig(AppConfig):
     name = "workflows"
-    verbose_name = _("Workflow engine")
+    verbose_name = _("Shared settings and records")
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the declaration checks)

@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 EMPTY = "—"
 
 
-def person(user: Any) -> str:
-    """A user as colleagues know them: full name, else username; the system when nobody."""
+def person(user: Any, empty: Any = None) -> str:
+    """A user as colleagues know them: full name, else username. When nobody:
+    the system (an automatic step), or ``empty`` where a person is missing
+    (``{{ user|person:"" }}`` leaves a printout's line blank)."""
     if user is None:
-        return str(_("system"))
+        return str(_("system")) if empty is None else str(empty)
     return user.get_full_name() or user.get_username()
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from .declarations import FormFields, Step
+from .declarations import FormFields, Step, step_of
 from .models import NotificationSettings, SignOff, WorkflowModel
 from .roles import role_members
 from .uploads import UploadValidator
@@ -174,6 +174,21 @@ def form_class_of(step: Step) -> type[forms.BaseForm] | None:
     base = _resolve(step.form) if step.form is not None else StepModelForm
     camel = "".join(part.capitalize() for part in step.name.split("_"))
     return model_form_class(step.model, step.fields, base, camel)
+
+
+def step_field_names(model: type[WorkflowModel]) -> list[str]:
+    """The model fields the steps of ``model`` set through their forms (its
+    declared ``fields`` and the fields of a step's ModelForm), in declaration order."""
+    names: dict[str, None] = {}
+    model_fields = {f.name for f in model._meta.get_fields()}
+    for transition in model.workflow_transitions():
+        form_class = form_class_of(step_of(transition))
+        if form_class is None or not issubclass(form_class, forms.ModelForm):
+            continue
+        if form_class._meta.model is not model:
+            continue  # it edits another record (a new round)
+        names.update(dict.fromkeys(n for n in form_class.base_fields if n in model_fields))
+    return list(names)
 
 
 def create_form_class(model: type[WorkflowModel]) -> type[forms.ModelForm] | None:

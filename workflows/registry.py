@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from .declarations import step_of
 from .models import DefaultGrant, WorkflowModel
-from .roles import ROLES
+from .roles import ROLES, check_roles
 
 
 def process_models() -> list[type[WorkflowModel]]:
@@ -52,10 +52,12 @@ def bind_transitions() -> None:
             transition.permission = transition_permission(model, transition.name)
 
 
-# Rights outside the processes, granted once like the declared ones.
+# Rights outside the processes, granted once like the declared ones. An app
+# adds its own as ``role_grants`` on its AppConfig (``app_role_grants``).
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
-    # The marketing manager keeps the working calendar (holidays, 调休) and
-    # says whose manager hears of a role's overdue steps.
+    # The marketing manager keeps the working calendar (holidays, 调休), says
+    # whose manager hears of a role's overdue steps, and keeps the company's
+    # details the printouts carry.
     "marketing_manager": (
         *(
             f"workflows.{action}_{model}"
@@ -63,8 +65,21 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
             for action in ("view", "add", "change", "delete")
         ),
         "workflows.view_escalation",
+        *(f"workflows.{action}_companyprofile" for action in ("view", "add", "change")),
     ),
 }
+
+
+def app_role_grants() -> dict[str, set[str]]:
+    """``ROLE_GRANTS`` and every app's ``AppConfig.role_grants``, by role."""
+    grants: dict[str, set[str]] = defaultdict(set)
+    for role, perms in ROLE_GRANTS.items():
+        grants[role].update(perms)
+    for config in apps.get_app_configs():
+        for role, perms in getattr(config, "role_grants", {}).items():
+            check_roles([role], f"{config.label}.role_grants")
+            grants[role].update(perms)
+    return grants
 
 
 def sync_roles(verbosity: int = 0) -> None:
@@ -96,8 +111,8 @@ def sync_roles(verbosity: int = 0) -> None:
             if perm is not None:
                 wanted[(perm.pk, codename)].update(roles)
 
-    for role, perms in ROLE_GRANTS.items():
-        for dotted in perms:
+    for role, perms in app_role_grants().items():
+        for dotted in sorted(perms):
             app_label, codename = dotted.split(".")
             perm = Permission.objects.filter(
                 content_type__app_label=app_label, codename=codename

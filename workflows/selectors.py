@@ -17,10 +17,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from .declarations import step_of
-from .models import Escalation, EscalationRule, SignOff, WorkflowModel
+from .models import (
+    ADMIN_BEFORE,
+    ADMIN_CHANGE,
+    Escalation,
+    EscalationRule,
+    SignOff,
+    WorkflowModel,
+    admin_history,
+)
 from .registry import process_models, transition_codename
 from .rights import actionable
 from .roles import role_label
@@ -329,5 +338,151 @@ def timeline(record: WorkflowModel, escalations: list[Escalation]) -> list[dict[
         )
     for e in escalations:
         entries.append({"kind": "escalation", "at": e.escalated_at, "user": None, "escalation": e})
+    entries.extend(admin_changes(record))
     entries.sort(key=lambda e: e["at"])
     return entries
+
+
+def has_history(record: WorkflowModel) -> bool:
+    """Whether anything about the record is audited (a step, its opening)."""
+    return StateLog.objects.for_(record).exists()
+
+
+# Written by the engine on a record's save, never changed in the admin.
+UNAUDITED_FIELDS = ("updated_at",)
+
+
+def admin_changes(record: WorkflowModel) -> list[dict[str, Any]]:
+    """The record's changes made in the admin, as timeline entries with each
+    field's old and new value: django-simple-history's diff of the row as it
+    was (``ADMIN_BEFORE``) and as it became (``ADMIN_CHANGE``). One query, and
+    one per kind of related record a change names (a customer, a person)."""
+    history = admin_history(type(record))
+    if history is None:
+        return []
+    manager = getattr(record, type(record)._meta.simple_history_manager_attribute)
+    rows = manager.select_related("history_user").order_by("history_date", "history_id")
+    entries: list[dict[str, Any]] = []
+    related: dict[Any, set[Any]] = {}
+    before = None
+    for row in rows:
+        if row.history_change_reason == ADMIN_BEFORE:
+            before = row
+            continue
+        if row.history_change_reason != ADMIN_CHANGE or before is None:
+            continue
+        delta = row.diff_against(before, excluded_fields=UNAUDITED_FIELDS)
+        changes = []
+        for change in delta.changes:
+            field = type(record)._meta.get_field(change.field)
+            if field.many_to_one or field.one_to_one:
+                related.setdefault(field.related_model, set()).update(
+                    v for v in (change.old, change.new) if v is not None
+                )
+            changes.append({"field": field, "old": change.old, "new": change.new})
+        before = None
+        if changes:
+            entries.append(
+                {
+                    "kind": "admin",
+                    "at": row.history_date,
+                    "user": row.history_user,
+                    "changes": changes,
+                    "comment": "",
+                }
+            )
+    names = {model: model._default_manager.in_bulk(ids) for model, ids in related.items()}
+    for entry in entries:
+        for change in entry["changes"]:
+            field = change["field"]
+            change["label"] = field.verbose_name
+            change["old"] = _shown(field, change["old"], names)
+            change["new"] = _shown(field, change["new"], names)
+    return entries
+
+
+def _shown(field: Any, value: Any, names: Mapping[Any, Mapping[Any, Any]]) -> Any:
+    """A field's value as the record page shows it: a related record or person by
+    name, a choice by its label, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if field.many_to_one or field.one_to_one:
+        found = names.get(field.related_model, {}).get(value)
+        if found is None:
+            return f"#{value}"
+        if isinstance(found, AbstractBaseUser):
+            return found.get_full_name() or found.get_username()
+        return str(found)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --- Signatures on a printout ------------------------------------------------------------
+
+
+@dataclass
+class SignatureLine:
+    """A role's line on a printout: who signed for it and when, where the record says."""
+
+    role: str
+    label: Any
+    user: Any = None
+    at: dt.datetime | None = None
+
+
+def signature_roles(model: type[WorkflowModel]) -> tuple[str, ...]:
+    """The roles that sign the model's printouts: its ``print_signatures``, or the
+    creator roles, the roles of the steps expected of someone (not cancelling)
+    and the sign-off departments, in the order they are declared."""
+    if model.print_signatures is not None:
+        return tuple(model.print_signatures)
+    roles: dict[str, None] = dict.fromkeys(model.creator_roles)
+    for transition in model.workflow_transitions():
+        step = step_of(transition)
+        if step.inbox:
+            roles.update(dict.fromkeys(step.roles))
+    for spec in model.sign_off_steps.values():
+        roles.update(dict.fromkeys(spec.roles))
+    return tuple(roles)
+
+
+def _steps_of_several_roles(model: type[WorkflowModel]) -> bool:
+    return len(model.creator_roles) > 1 or any(
+        len(step_of(t).roles) > 1 for t in model.workflow_transitions()
+    )
+
+
+def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
+    """One line per signing role, with the name and date of the last step or
+    sign-off taken for that role; blank where nobody has. Two queries (three
+    when a step may be taken by several roles)."""
+    model = type(record)
+    lines = {role: SignatureLine(role, role_label(role)) for role in signature_roles(model)}
+    logs = StateLog.objects.for_(record).select_related("by").order_by("timestamp", "pk")
+    if _steps_of_several_roles(model):  # who held which role: the takers' groups
+        logs = logs.prefetch_related("by__groups")
+    for log in logs:
+        if log.by is None:
+            continue
+        if model.transition_named(log.transition):
+            roles = model.step_of(log.transition).roles
+        else:  # the entry that opened the record
+            roles = model.creator_roles
+        held = roles
+        if len(roles) > 1:  # the roles the user holds among them
+            groups = {g.name for g in log.by.groups.all()}
+            held = tuple(r for r in roles if r in groups)
+        for role in held:
+            if role in lines:
+                lines[role].user, lines[role].at = log.by, log.timestamp
+    for s in record.sign_offs.select_related("user").order_by("signed_at", "pk"):
+        if s.role in lines:
+            lines[s.role].user, lines[s.role].at = s.user, s.signed_at
+    return list(lines.values())

@@ -21,7 +21,18 @@ from django_fsm_log.models import StateLog
 
 from .declarations import SignOffStep, compute_due, step_of
 from .forms import transition_form
-from .models import Attachment, Escalation, SignOff, WorkflowModel
+from .models import (
+    ADMIN_BEFORE,
+    ADMIN_CHANGE,
+    ADMIN_DELETE,
+    Attachment,
+    Escalation,
+    Notification,
+    Reminder,
+    SignOff,
+    WorkflowModel,
+    admin_history,
+)
 from .outbox import outbox_add
 from .rights import rule_allows, transition_from, unmet_message, user_roles
 from .roles import role_label
@@ -349,3 +360,61 @@ def signoff_record(
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
     return sign_off
+
+
+# Changes made in the admin (``workflows.admin.WorkflowAdminMixin``)
+
+
+def admin_change_save(record: WorkflowModel, user: AbstractBaseUser, fields: list[str]) -> None:
+    """Save what the admin changed (``fields``, none of them a workflow field) and,
+    for a model with ``AdminHistory``, the row as it was and as it is now. Only
+    ``fields`` are written, so a step taken meanwhile keeps what it set."""
+    model = type(record)
+    history = admin_history(model)
+    with transaction.atomic():
+        before = model.objects.select_for_update().get(pk=record.pk)
+        if history is not None:
+            history.record(before, user, ADMIN_BEFORE, "~")
+        try:
+            record.save(update_fields=[*fields, "updated_at"])
+        except ConcurrentTransition:
+            raise StaleRecord(STALE_MESSAGE) from None
+        if history is not None:
+            history.record(model.objects.get(pk=record.pk), user, ADMIN_CHANGE, "~")
+
+
+def record_dependents(record: WorkflowModel) -> dict[Any, int]:
+    """What the engine keeps about a record outside its own table and the
+    relations Django's deletion collects: its audit entries, reminders,
+    escalations and notifications, by model, with their counts."""
+    ct = ContentType.objects.get_for_model(record)
+    return {
+        model: count
+        for model, count in (
+            (StateLog, StateLog.objects.for_(record).count()),
+            (Reminder, Reminder.objects.filter(content_type=ct, object_id=record.pk).count()),
+            (Escalation, Escalation.objects.filter(content_type=ct, object_id=record.pk).count()),
+            (
+                Notification,
+                Notification.objects.filter(content_type=ct, object_id=record.pk).count(),
+            ),
+        )
+        if count
+    }
+
+
+def admin_record_delete(record: WorkflowModel, user: AbstractBaseUser) -> None:
+    """Delete a record with everything that hangs off it (a superuser's decision,
+    confirmed in the admin). Its change history is kept, with a last row saying
+    who deleted it."""
+    if not user.is_superuser:
+        raise PermissionDenied(_("Only a superuser may delete a record with a history."))
+    ct = ContentType.objects.get_for_model(record)
+    history = admin_history(type(record))
+    with transaction.atomic():
+        if history is not None:
+            history.record(record, user, ADMIN_DELETE, "-")
+        StateLog.objects.for_(record).delete()
+        for model in (Reminder, Escalation, Notification):
+            model.objects.filter(content_type=ct, object_id=record.pk).delete()
+        record.delete()

@@ -41,9 +41,12 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "ACCEPTED_EXTENSIONS",
     "ALLOWED_TYPES",
+    "IMAGE_TYPES",
+    "ImageUploadValidator",
     "UploadValidator",
     "detect_content_type",
     "fit_file_name",
+    "validate_image",
     "validate_upload",
 ]
 
@@ -145,6 +148,7 @@ _MESSAGES = {
         "“%(name)s”: the content is %(detected)s, but the name says %(claimed)s. "
         "Rename the file or choose the right one."
     ),
+    "not_image": _("“%(name)s” is not an image. Accepted: PNG, JPEG, GIF, WEBP."),
 }
 
 # How the "mislabelled" message names a detected type.
@@ -240,6 +244,32 @@ class UploadValidator:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, UploadValidator)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+# What an image field (the company's logo) accepts: pictures a browser shows, never SVG.
+IMAGE_TYPES = frozenset({PNG, JPEG, GIF, WEBP})
+
+
+def validate_image(f: UploadedFile) -> str:
+    """``validate_upload``, and the content must be one of ``IMAGE_TYPES``."""
+    content_type = validate_upload(f)
+    if content_type not in IMAGE_TYPES:
+        raise _error("not_image", name=os.path.basename(f.name or ""), content_type=content_type)
+    return content_type
+
+
+@deconstructible
+class ImageUploadValidator:
+    """``UploadValidator`` for images only: a model or form field of a picture."""
+
+    def __call__(self, f: UploadedFile) -> None:
+        validate_image(f)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ImageUploadValidator)
 
     def __hash__(self) -> int:
         return hash(type(self))

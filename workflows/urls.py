@@ -15,5 +15,6 @@ urlpatterns = [
         notification_views.notification_settings_view,
         name="notification_settings",
     ),
+    path("company/logo/", views.company_logo, name="company_logo"),
     path("diagram/<str:app_label>/<str:model_name>.svg", views.diagram_view, name="diagram"),
 ]

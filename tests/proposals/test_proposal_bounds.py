@@ -244,9 +244,7 @@ def test_the_bounds_of_the_report_are_saved_and_offered_by_the_inputs(writing, c
     ("field", "value", "error"),
     [
         ("pitch_deadline", dt.date(9999, 12, 31), "too_far"),
-        ("preliminary_due", dt.date(9999, 12, 31), "too_far"),
         ("pitch_deadline", dt.date(1999, 12, 31), BEFORE_2000),
-        ("contract_signed_on", in_days(1), IN_THE_FUTURE),
     ],
 )
 def test_the_admin_refuses_the_same_dates(field, value, error, client_for):
@@ -264,6 +262,45 @@ def test_the_admin_refuses_the_same_dates(field, value, error, client_for):
     assert response.status_code == 200  # the form again, with its errors
     expected = too_far() if error == "too_far" else error
     assert response.context["adminform"].form.errors[field] == [expected]
+    assert snapshot(record) == before
+
+
+# The steps' fields are read-only on the admin's change form: the admin sets
+# them only through the step's form, which refuses the same dates.
+@pytest.mark.parametrize(
+    ("state", "step", "field", "value", "error"),
+    [
+        # The research plan's own check (due before the pitch) speaks first.
+        ("planning", "start_research", "preliminary_due", dt.date(9999, 12, 31), "before_pitch"),
+        ("proposed", "win", "contract_signed_on", in_days(1), IN_THE_FUTURE),
+    ],
+)
+def test_the_admins_step_forms_refuse_the_same_dates(state, step, field, value, error, client_for):
+    record = ProposalFactory(state=state)
+    before = snapshot(record)
+    # A step only its owner takes (OwnerOnly): the owner, here also an administrator.
+    admin = record.owner if step == "win" else UserFactory()
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = client_for(admin)
+    data = {k: "" if v is None else v for k, v in model_to_dict(record).items()}
+    data[field] = value
+    data = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
+
+    changed = client.post(reverse("admin:proposals_proposal_change", args=[record.pk]), data)
+    response = client.post(
+        reverse("admin:proposals_proposal_step", kwargs={"pk": record.pk, "name": step}),
+        post_data(record, step, seq=record.step_seq, **{field: value}),
+    )
+
+    assert changed.status_code == 302  # saved what may change; the step's field is not among it
+    assert response.status_code == 400  # the step's form again, with its errors
+    if error == "before_pitch":
+        error = (
+            "The preliminary report must be due before the pitch deadline "
+            f"({record.pitch_deadline.isoformat()})."
+        )
+    assert response.context["form"].errors[field] == [error]
     assert snapshot(record) == before
 
 

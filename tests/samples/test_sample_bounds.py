@@ -38,6 +38,7 @@ def too_far(limit: dt.date) -> str:
 
 IN_THE_FUTURE = "This date is in the future."
 BEFORE_2000 = "Enter a date on or after 2000-01-01."
+PAST = "This date is in the past."
 FAR_DATES = [dt.date(9999, 12, 31), "six_years", "five_years_and_a_day"]
 FAR_IDS = ["9999-12-31", "six_years", "five_years_and_a_day"]
 
@@ -298,28 +299,74 @@ def admin_change(client: Any, record: Any, **overrides: Any) -> Any:
     return client.post(url, data)
 
 
+def admin_step(client: Any, record: Any, name: str, **overrides: Any) -> Any:
+    """The admin's form of a step posted with valid data and ``overrides``."""
+    opts = record._meta
+    url = reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_step", kwargs={"pk": record.pk, "name": name}
+    )
+    return client.post(url, post_data(record, name, seq=record.step_seq, **overrides))
+
+
+# The fields are the steps' (read-only on the admin's change form): the admin
+# sets them only through the step's form, which refuses the same values.
 @pytest.mark.parametrize(
-    ("model", "field", "value", "error"),
+    ("model", "state", "step", "field", "value", "error"),
     [
-        (SampleOrder, "due_date", dt.date(9999, 12, 31), "too_far"),
-        (SampleOrder, "outsource_return_date", dt.date(9999, 12, 31), "too_far"),
-        (SampleOrder, "due_date", dt.date(1999, 12, 31), BEFORE_2000),
-        (SampleOrder, "quantity", 2**31, "Ensure this value is less than or equal to 10000."),
-        (SampleOrder, "quantity", 0, "Ensure this value is greater than or equal to 1."),
-        (Board, "due_date", dt.date(9999, 12, 31), "too_far"),
-        (Board, "signed_on", dt.date(9999, 12, 31), IN_THE_FUTURE),
+        (
+            SampleOrder,
+            "requested",
+            "issue_work_order",
+            "due_date",
+            dt.date(9999, 12, 31),
+            "too_far",
+        ),
+        (
+            SampleOrder,
+            "in_production",
+            "outsource",
+            "outsource_return_date",
+            dt.date(9999, 12, 31),
+            "too_far",
+        ),
+        # The step's form refuses a date in the past before the model's window.
+        (SampleOrder, "requested", "issue_work_order", "due_date", dt.date(1999, 12, 31), PAST),
+        (
+            SampleOrder,
+            "requested",
+            "issue_work_order",
+            "quantity",
+            2**31,
+            "Ensure this value is less than or equal to 10000.",
+        ),
+        (
+            SampleOrder,
+            "requested",
+            "issue_work_order",
+            "quantity",
+            0,
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        (Board, "rejected", "remake", "due_date", dt.date(9999, 12, 31), "too_far"),
+        (Board, "submitted", "record_signature", "signed_on", dt.date(9999, 12, 31), IN_THE_FUTURE),
     ],
 )
-def test_the_admin_refuses_the_same_values(model, field, value, error, client_for):
-    record = (SampleOrderFactory if model is SampleOrder else BoardFactory)()
+def test_the_admin_refuses_the_same_values(model, state, step, field, value, error, client_for):
+    record = (SampleOrderFactory if model is SampleOrder else BoardFactory)(state=state)
     before = snapshot(record)
-    admin = UserFactory(is_staff=True, is_superuser=True)
+    # The board's steps are its salesperson's (OwnerOnly), here also an administrator.
+    admin = record.salesperson if model is Board else UserFactory()
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = client_for(admin)
 
-    response = admin_change(client_for(admin), record, **{field: value})
+    changed = admin_change(client, record, **{field: value})
+    response = admin_step(client, record, step, **{field: value})
 
-    assert response.status_code == 200  # the form again, with its errors
+    assert changed.status_code == 302  # saved what may change; the step's field is not among it
+    assert response.status_code == 400  # the step's form again, with its errors
     expected = too_far(five_years_ahead()) if error == "too_far" else error
-    assert response.context["adminform"].form.errors[field] == [expected]
+    assert response.context["form"].errors[field] == [expected]
     assert snapshot(record) == before
 
 
@@ -327,7 +374,9 @@ def test_the_admin_saves_values_inside_the_windows(client_for):
     record = SampleOrderFactory()
     admin = UserFactory(is_staff=True, is_superuser=True)
 
-    response = admin_change(client_for(admin), record, due_date=five_years_ahead(), quantity=10_000)
+    response = admin_step(
+        client_for(admin), record, "issue_work_order", due_date=five_years_ahead(), quantity=10_000
+    )
 
     assert response.status_code == 302
     record.refresh_from_db()

@@ -28,7 +28,7 @@ from django_fsm import FSMField, transition
 from workflows.calendar import DayOfMonth, WorkingDays
 from workflows.conditions import all_signed
 from workflows.declarations import NotBy, OwnerOnly, SignOffStep, step
-from workflows.models import WorkflowModel
+from workflows.models import AdminHistory, WorkflowModel
 
 TEXT = 4000
 
@@ -68,6 +68,7 @@ class Job(WorkflowModel):
         )
     }
 
+    history = AdminHistory()  # changes made in the admin
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.NEW, protected=True
     )
@@ -301,6 +302,7 @@ class Review(WorkflowModel):
         )
     }
 
+    history = AdminHistory()  # changes made in the admin
     state = FSMField(
         _("state"), max_length=40, choices=State.choices, default=State.DRAFT, protected=True
     )

@@ -1,4 +1,5 @@
 from workflows.routing import workflow_urls
+from workflows.views import WorkflowPrintView
 
 from . import views
 
@@ -10,13 +11,17 @@ urlpatterns = [
         list_view=views.JobListView,
         detail_view=views.JobDetailView,
         create_view=views.JobCreateView,
+        print_view=WorkflowPrintView,
         prefix="jobs/",
+        initkwargs={"model": views.Job},
     ),
     *workflow_urls(
         "review",
         list_view=views.ReviewListView,
         detail_view=views.ReviewDetailView,
         create_view=views.ReviewCreateView,
+        print_view=WorkflowPrintView,
         prefix="reviews/",
+        initkwargs={"model": views.Review},
     ),
 ]

@@ -3,6 +3,7 @@ what hangs off it; ``messages`` what is sent about records (notifications,
 reminders, escalations, digests) and the outbox that carries it; ``lists``
 what a user keeps of a list (saved filters)."""
 
+from .company import CompanyProfile
 from .core import (
     Attachment,
     CalendarDay,
@@ -13,6 +14,7 @@ from .core import (
     WorkflowQuerySet,
     attachment_path,
 )
+from .history import ADMIN_BEFORE, ADMIN_CHANGE, ADMIN_DELETE, AdminHistory, admin_history
 from .lists import SavedFilter
 from .messages import (
     Digest,
@@ -26,8 +28,13 @@ from .messages import (
 )
 
 __all__ = [
+    "ADMIN_BEFORE",
+    "ADMIN_CHANGE",
+    "ADMIN_DELETE",
+    "AdminHistory",
     "Attachment",
     "CalendarDay",
+    "CompanyProfile",
     "DefaultGrant",
     "Digest",
     "Escalation",
@@ -42,5 +49,6 @@ __all__ = [
     "SignOff",
     "WorkflowModel",
     "WorkflowQuerySet",
+    "admin_history",
     "attachment_path",
 ]

@@ -94,6 +94,11 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     # moves it (``record_start(name=...)``), besides the engine's "create".
     start_labels: ClassVar[dict[str, str | Promise]] = {}
 
+    # The roles whose dated signature lines a printout carries, in order; None:
+    # the creator roles, the roles of the steps expected of someone, then the
+    # sign-off departments (``workflows.selectors.signature_roles``).
+    print_signatures: ClassVar[tuple[str, ...] | None] = None
+
     # Pages. The owner picker (creation form, list filter) offers this role's members.
     owner_role: ClassVar[str | None] = None
     # The form that opens a record: ``form_fields([...], not_in_past=[...])``, a

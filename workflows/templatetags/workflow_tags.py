@@ -9,9 +9,11 @@ from django.utils.text import capfirst
 from django.utils.translation import pgettext
 
 from workflows.display import EMPTY, display_value, person
-from workflows.models import WorkflowModel
+from workflows.models import CompanyProfile, WorkflowModel
 from workflows.rights import user_roles
 from workflows.roles import role_label
+from workflows.selectors import SignatureLine
+from workflows.selectors import signature_lines as record_signature_lines
 
 register = template.Library()
 
@@ -34,6 +36,18 @@ def field_value(record: Any, name: str) -> Any:
 
 
 register.filter("person", person)
+
+
+@register.simple_tag
+def company_profile() -> CompanyProfile:
+    """The company as printouts name it: ``{% company_profile as company %}``."""
+    return CompanyProfile.current()
+
+
+@register.simple_tag
+def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
+    """The dated signature lines of a printout: ``{% signature_lines record as lines %}``."""
+    return record_signature_lines(record)
 
 
 @register.filter

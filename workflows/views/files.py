@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from ..diagram import process_diagram
-from ..models import Attachment
+from ..models import Attachment, CompanyProfile
 from ..registry import process_model
 from ..rights import readable
 from ..security import attachment_inline
+from ..uploads import IMAGE_TYPES, detect_content_type
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
@@ -43,3 +44,22 @@ def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpR
     if model is None:
         raise Http404
     return HttpResponse(process_diagram(model), content_type="image/svg+xml")
+
+
+def company_logo(request: HttpRequest) -> HttpResponse:
+    """The logo kept in the admin, served only while its content is an image."""
+    company = CompanyProfile.objects.filter(pk=1).first()
+    if company is None or not company.logo:
+        raise Http404(_("No logo is kept."))
+    try:
+        handle = company.logo.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    content_type = detect_content_type(handle)
+    handle.seek(0)
+    if content_type not in IMAGE_TYPES:
+        handle.close()
+        raise Http404(_("No logo is kept."))
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
