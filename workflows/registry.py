@@ -63,7 +63,16 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
             for action in ("view", "add", "change", "delete")
         ),
         "workflows.view_escalation",
+        "orders.view_customer",
+        *(f"orders.{action}_majororderthreshold" for action in ("view", "add", "change")),
     ),
+    # Customers are master data: sales and the order followers keep them,
+    # finance reads them (credit limits, payment terms).
+    **{
+        role: tuple(f"orders.{action}_customer" for action in ("view", "add", "change"))
+        for role in ("sales", "sales_assistant")
+    },
+    "finance": ("orders.view_customer",),
 }
 
 
