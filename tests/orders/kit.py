@@ -102,9 +102,10 @@ def lines_and_amounts(record: Order) -> tuple[Any, ...]:
     )
 
 
-# Measured: list 9, inbox 8, record 21 (lines, batches, the major threshold, the
-# sign-offs); the margin is smaller than the 10 queries a per-row lookup adds.
-MAX_QUERIES = {"list": 12, "inbox": 11, "record": 25}
+# Measured with 10 and 60 orders: list 10, inbox 10-11, record 16 (its lines,
+# batches and the major threshold among them); the margin is smaller than the
+# 10 queries a per-row lookup would add.
+MAX_QUERIES = {"list": 12, "inbox": 12, "record": 19}
 
 
 def orders_for_the_follower(n: int, role_user: Callable[..., Any]) -> Crowd:

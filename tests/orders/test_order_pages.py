@@ -262,7 +262,7 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
     client = client_for(role_user("sales_assistant"))
 
     record, _ = get_within_queries(
-        client, order.get_absolute_url(), django_assert_max_num_queries, 25
+        client, order.get_absolute_url(), django_assert_max_num_queries, 19
     )
     listed, _ = get_within_queries(
         client,
@@ -274,7 +274,7 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
         client, reverse("orders:order_print", args=[order.pk]), django_assert_max_num_queries, 12
     )
     customers, _ = get_within_queries(
-        client, reverse("orders:customer_list"), django_assert_max_num_queries, 8
+        client, reverse("orders:customer_list"), django_assert_max_num_queries, 9
     )
 
     assert len(record.context["lines"]) == size + 1
