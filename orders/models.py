@@ -243,6 +243,7 @@ class Order(PaymentTerms, WorkflowModel):
     )
     list_columns = ("customer", "customer_order_no", "order_date", "total", "salesperson")
     list_filters = ("customer", "currency")
+    list_filterset = "orders.filters.OrderFilter"  # the total's and the order date's ranges
     list_related = ("customer", "salesperson")
     record_related = ("customer", "salesperson", "approved_by", "leader_approved_by")
     sign_off_steps = {
