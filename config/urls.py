@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("samples/", include("samples.urls")),
     path("proposals/", include("proposals.urls")),
+    path("orders/", include("orders.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,10 +1,25 @@
 from django.contrib import admin
 
-from .models import Customer
+from workflows.admin import register_process
+
+from .models import Customer, CustomerContact, MajorOrderThreshold, Order
+
+register_process(Order)
+
+
+class ContactInline(admin.TabularInline):
+    model = CustomerContact
+    extra = 0
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "contact", "phone", "active"]
+    list_display = ["code", "name", "contact", "phone", "credit_limit", "active"]
     list_filter = ["active"]
-    search_fields = ["code", "name", "contact"]
+    search_fields = ["code", "name", "contact", "tax_number"]
+    inlines = [ContactInline]
+
+
+@admin.register(MajorOrderThreshold)
+class MajorOrderThresholdAdmin(admin.ModelAdmin):
+    list_display = ["currency", "amount"]

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def all_signed(record: WorkflowModel) -> bool:
-    """Every department the current step names has agreed in this visit of the step."""
+    """Every department the current step names has agreed (with or without
+    conditions) in this visit of the step."""
     spec = record.current_sign_off_step()
     if spec is None:
         return True
@@ -23,7 +24,7 @@ def all_signed(record: WorkflowModel) -> bool:
             content_type__model=record._meta.model_name,
             object_id=record.pk,
             step_seq=record.step_seq,
-            decision=SignOff.Decision.AGREE,
+            decision__in=SignOff.AGREEING,
         ).values_list("role", flat=True)
     )
     return set(spec.roles) <= agreed

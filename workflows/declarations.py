@@ -256,7 +256,10 @@ class SignOffStep:
     """A state in which several departments must each agree before the record moves on.
 
     ``on_refuse`` names the transition the engine takes, with the refusal's
-    reason as its comment, when one department refuses.
+    reason as its comment, when one department refuses. ``decisions`` are
+    the values of ``SignOff.Decision`` offered, with their labels here:
+    ``"conditional"`` agrees on the conditions the department must write in
+    its comment, which the record page shows to everyone afterwards.
     """
 
     roles: tuple[str, ...]

@@ -237,8 +237,12 @@ class SignOffForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("decision") == SignOff.Decision.REFUSE and not data.get("comment", "").strip():
-            self.add_error("comment", _("Please give the reason for refusing."))
+        decision = data.get("decision")
+        if not data.get("comment", "").strip():
+            if decision == SignOff.Decision.REFUSE:
+                self.add_error("comment", _("Please give the reason for refusing."))
+            elif decision == SignOff.Decision.CONDITIONAL:
+                self.add_error("comment", _("Please state your conditions."))
         return data
 
 

@@ -66,7 +66,16 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
         ),
         "workflows.view_escalation",
         *(f"workflows.{action}_companyprofile" for action in ("view", "add", "change")),
+        "orders.view_customer",
+        *(f"orders.{action}_majororderthreshold" for action in ("view", "add", "change")),
     ),
+    # Customers are master data: sales and the order followers keep them,
+    # finance reads them (credit limits, payment terms).
+    **{
+        role: tuple(f"orders.{action}_customer" for action in ("view", "add", "change"))
+        for role in ("sales", "sales_assistant")
+    },
+    "finance": ("orders.view_customer",),
 }
 
 

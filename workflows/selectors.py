@@ -328,6 +328,9 @@ def timeline(record: WorkflowModel, escalations: list[Escalation]) -> list[dict[
                 "user": s.user,
                 "label": role_label(s.role),
                 "decision": s.decision,
+                "state": s.state,
+                "step_seq": s.step_seq,
+                "role": s.role,
                 "decision_label": decisions.get(s.decision) or s.get_decision_display(),
                 "comment": s.comment,
             }
@@ -486,3 +489,18 @@ def signature_lines(record: WorkflowModel) -> list[SignatureLine]:
         if s.role in lines:
             lines[s.role].user, lines[s.role].at = s.user, s.signed_at
     return list(lines.values())
+
+
+def sign_off_conditions(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conditions departments agreed on, from the timeline's entries: those
+    of the last visit of each sign-off step (a visit that was refused and
+    signed again replaces the earlier conditions), oldest first."""
+    signoffs = [e for e in entries if e["kind"] == "signoff"]
+    last_visit: dict[str, int] = {}
+    for e in signoffs:
+        last_visit[e["state"]] = max(last_visit.get(e["state"], 0), e["step_seq"])
+    return [
+        e
+        for e in signoffs
+        if e["decision"] == SignOff.Decision.CONDITIONAL and e["step_seq"] == last_visit[e["state"]]
+    ]

@@ -329,6 +329,10 @@ def signoff_record(
                 raise StepNotAvailable(_("This step cannot be refused."))
             if decision == SignOff.Decision.REFUSE and not comment.strip():
                 raise StepNotAvailable(_("Please give the reason for refusing."))
+            if decision not in dict(spec.decisions):
+                raise StepNotAvailable(_("That decision is not offered on this step."))
+            if decision == SignOff.Decision.CONDITIONAL and not comment.strip():
+                raise StepNotAvailable(_("Please state your conditions."))
             if spec.comment_required and not comment.strip():
                 raise StepNotAvailable(_("Please write your department's opinion."))
             ct = ContentType.objects.get_for_model(locked)

@@ -299,6 +299,11 @@ class Review(WorkflowModel):
             roles=("strategy", "finance"),
             label=_("Opinions of strategy and finance"),
             on_refuse="send_back",
+            decisions=(
+                ("agree", _("Agree")),
+                ("conditional", _("Agree with conditions")),
+                ("refuse", _("Refuse")),
+            ),
         )
     }
 

@@ -14,6 +14,7 @@ from tests.kits import snapshot
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
 from tests.workflow_checks import messages_of, url
+from workflows.conditions import all_signed
 from workflows.models import Outbox, SignOff
 from workflows.services import StepNotAvailable, signoff_record
 
@@ -83,7 +84,7 @@ def test_the_departments_of_a_refusable_step_are_offered_a_refusal_and_others_ar
     def decisions(page) -> list[str]:
         return [d for d, _label in page.context["signoff"]["form"].fields["decision"].choices]
 
-    assert decisions(on_review) == ["agree", "refuse"]
+    assert decisions(on_review) == ["agree", "conditional", "refuse"]
     assert decisions(on_job) == ["agree"]
 
 
@@ -102,3 +103,50 @@ def test_a_step_that_names_no_transition_for_a_refusal_cannot_be_refused(role_us
         signoff_record(record=record, user=qa, role="qa", decision="refuse", comment="Not ours.")
     assert not SignOff.objects.exists()
     assert messages_of(response) == ["Please correct the errors below."]
+
+
+def test_agreeing_with_conditions_counts_as_agreeing_and_shows_the_conditions_to_everyone(
+    role_user, client_for
+):
+    record = ReviewFactory(state="consulting")
+    finance = role_user("finance")
+
+    response = sign(client_for(finance), record, "finance", "conditional", "30% deposit first.")
+    assert response.status_code == 302
+    sign(client_for(role_user("strategy")), record, "strategy", "agree", "")
+
+    record.refresh_from_db()
+    assert record.state == "consulting"  # a sign-off does not move the record
+    (conditional,) = SignOff.objects.filter(object_id=record.pk, role="finance")
+    assert conditional.decision == "conditional"
+    assert all_signed(record)
+    # Everyone reading the record sees the conditions, also after the step.
+    for reader in (role_user("creative"), role_user("marketing_manager")):
+        page = client_for(reader).get(record.get_absolute_url())
+        (shown,) = page.context["conditions"]
+        assert (shown["role"], shown["comment"]) == ("finance", "30% deposit first.")
+        assert "30% deposit first." in page.content.decode()
+
+
+def test_conditions_are_required_and_a_decision_not_offered_is_refused(role_user, client_for):
+    review = ReviewFactory(state="consulting")
+    job = JobFactory(state="rejected")
+    before = snapshot(review)
+
+    response = sign(client_for(role_user("finance")), review, "finance", "conditional", " ")
+
+    assert response.status_code == 400
+    assert response.context["signoff"]["form"].errors["comment"] == [
+        "Please state your conditions."
+    ]
+    assert snapshot(review) == before
+    with pytest.raises(StepNotAvailable, match=re.escape("Please state your conditions.")):
+        signoff_record(
+            record=review, user=role_user("finance"), role="finance", decision="conditional"
+        )
+    # The job's sign-off offers only "received": conditions are not a decision there.
+    with pytest.raises(StepNotAvailable, match="not offered"):
+        signoff_record(
+            record=job, user=role_user("qa"), role="qa", decision="conditional", comment="If…"
+        )
+    assert not SignOff.objects.exists()

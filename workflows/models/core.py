@@ -258,7 +258,12 @@ class SignOff(models.Model):
 
     class Decision(models.TextChoices):
         AGREE = "agree", _("Agree")
+        # Agreement on terms the department states in its comment (shown to all).
+        CONDITIONAL = "conditional", _("Agree with conditions")
         REFUSE = "refuse", _("Refuse")
+
+    # The decisions that count as agreeing (``workflows.conditions.all_signed``).
+    AGREEING = (Decision.AGREE, Decision.CONDITIONAL)
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
@@ -269,7 +274,7 @@ class SignOff(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
     )
-    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
 

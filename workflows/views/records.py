@@ -31,6 +31,7 @@ from ..selectors import (
     by_deadline,
     current_sign_offs,
     record_escalations,
+    sign_off_conditions,
     timeline,
     waiting_for,
 )
@@ -128,6 +129,7 @@ class WorkflowDetailView(RecordView):
                 {"action": action, "form": form, "open": bool(bound and bound[0] == action.name)}
             )
         escalations = list(record_escalations(record))
+        entries = timeline(record, escalations)
         spec = record.current_sign_off_step()
         sign_offs = current_sign_offs(record) if spec else []
         signoff = None
@@ -138,7 +140,7 @@ class WorkflowDetailView(RecordView):
                 for r in spec.roles
                 if r not in signed_roles and (r in user_roles(user) or user.is_superuser)
             ]
-            decisions = [d for d in spec.decisions if d[0] == "agree" or spec.on_refuse]
+            decisions = [d for d in spec.decisions if d[0] != "refuse" or spec.on_refuse]
             signoff = {
                 "spec": spec,
                 "rows": [
@@ -163,7 +165,8 @@ class WorkflowDetailView(RecordView):
             "opts": record._meta,
             "actions": actions,
             "signoff": signoff,
-            "timeline": timeline(record, escalations),
+            "timeline": entries,
+            "conditions": sign_off_conditions(entries),
             "waiting_for": waiting_for(record),
             "diagram": process_diagram(type(record), record.state),
             "escalations": [e for e in escalations if e.is_open_on(record)],

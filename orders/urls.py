@@ -1,0 +1,42 @@
+from django.urls import path
+
+from workflows.routing import workflow_urls
+from workflows.views import WorkflowDetailView, WorkflowListView
+
+from .models import Order
+from .views import (
+    CustomerDetailView,
+    CustomerFormView,
+    CustomerListView,
+    OrderCreateView,
+    OrderEditView,
+    OrderPrintView,
+)
+
+app_name = "orders"
+
+urlpatterns = [
+    *workflow_urls(
+        "order",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=OrderCreateView,
+        print_view=OrderPrintView,
+        initkwargs={"model": Order},
+    ),
+    path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),
+    path(
+        "<int:pk>/print/internal-order/",
+        OrderPrintView.as_view(model=Order, document="internal"),
+        name="order_print_internal",
+    ),
+    path(
+        "<int:pk>/print/work-order/",
+        OrderPrintView.as_view(model=Order, document="work_order"),
+        name="order_print_work_order",
+    ),
+    path("customers/", CustomerListView.as_view(), name="customer_list"),
+    path("customers/new/", CustomerFormView.as_view(), name="customer_create"),
+    path("customers/<int:pk>/", CustomerDetailView.as_view(), name="customer_detail"),
+    path("customers/<int:pk>/edit/", CustomerFormView.as_view(), name="customer_edit"),
+]
