@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
+from django.db.models.signals import class_prepared
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -143,7 +146,13 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due")]
+        # Each process model also gets (owner, state, step_due_at), the inbox's
+        # filter, from its ``owner_field`` (``add_owner_index``).
+        indexes = [
+            models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due"),
+            # The list's and the admin changelist's order (they add the pk).
+            models.Index(fields=["-created_at", "-id"], name="%(class)s_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or str(_("new %(name)s") % {"name": self._meta.verbose_name})
@@ -246,6 +255,34 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
 
     def current_sign_off_step(self) -> SignOffStep | None:
         return self.sign_off_steps.get(self.state)
+
+
+def owner_index(model: type[WorkflowModel]) -> models.Index:
+    """The inbox's index: the owner's records in a state, by deadline."""
+    return models.Index(
+        fields=[model.owner_field, "state", "step_due_at"],
+        name=f"{model._meta.model_name[:20]}_owner_due",
+    )
+
+
+@receiver(class_prepared, dispatch_uid="workflows.add_owner_index")
+def add_owner_index(sender: type[models.Model], **kwargs: Any) -> None:
+    """Give every concrete process model the index of its ``owner_field``: the
+    owner is named per model, so ``WorkflowModel.Meta`` cannot list it. Migrations
+    read it like a declared index; a model that declares one on the same fields
+    keeps its own."""
+    if not issubclass(sender, WorkflowModel):
+        return
+    opts = sender._meta
+    if opts.abstract or opts.proxy or not sender.owner_field:
+        return
+    try:
+        opts.get_field(sender.owner_field)
+    except FieldDoesNotExist:
+        return  # workflows.checks reports it
+    index = owner_index(sender)
+    if all(list(i.fields) != index.fields for i in opts.indexes):
+        opts.indexes = [*opts.indexes, index]
 
 
 class SignOff(models.Model):
