@@ -168,3 +168,17 @@ def test_every_process_model_has_the_indexes_of_its_list_and_inbox():
         assert ["state", "step_due_at"] in fields, model
     notification_fields = [list(i.fields) for i in Notification._meta.indexes]
     assert ["recipient", "-created_at", "-id"] in notification_fields
+
+
+def test_the_count_and_the_pages_are_said_in_chinese(jobs, client_for, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 10)
+    user, _ordered = jobs
+
+    response = client_for(user, language="zh-hans").get(reverse("testflows:job_list"))
+
+    text = response.content.decode()
+    count = response.context["page_obj"].paginator.count
+    if connection.vendor == "postgresql":
+        assert f"约 {count} 条记录" in text and "第 1 页，约" in text
+    else:
+        assert "超过 10 条记录" in text and "第 1 页</span>" in text
