@@ -182,3 +182,26 @@ def test_the_count_and_the_pages_are_said_in_chinese(jobs, client_for, monkeypat
         assert f"约 {count} 条记录" in text and "第 1 页，约" in text
     else:
         assert "超过 10 条记录" in text and "第 1 页</span>" in text
+
+
+def test_the_notifications_page_pages_without_counting_them_all(role_user, client_for, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 10)
+    user = role_user("sales")
+    Notification.objects.bulk_create(
+        Notification(recipient=user, key=f"k{n}", message=f"Note {n:02d}") for n in range(35)
+    )
+    newest = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-pk"))
+    url = reverse("workflows:notifications")
+    client = client_for(user)
+
+    first, first_queries = get(client, url)
+    second, second_queries = get(client, url, page=2)
+
+    for queries in (first_queries, second_queries):
+        # The bell's count of the unread ones stays; the page never counts them all.
+        assert [
+            sql for sql in unbounded_counts(queries, Notification) if '"read_at" IS NULL' not in sql
+        ] == []
+    assert list(first.context["page_obj"]) == newest[:30]
+    assert list(second.context["page_obj"]) == newest[30:]
+    assert not second.context["page_obj"].has_next()
