@@ -491,6 +491,7 @@ class Load:
         self.sessions = sessions
         self.csrf = secrets.token_hex(16)  # 32 characters, the cookie's form
         self.posts = {t.name: iter(t.data) for t in found if t.method == "POST"}
+        self.posted = 0
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
@@ -507,6 +508,7 @@ class Load:
         if target.method == "POST":
             with self.lock:
                 path = next(self.posts[target.name], "")
+                self.posted += bool(path)
             if not path:
                 return None  # no record left to act on
             body = f"csrfmiddlewaretoken={self.csrf}&_seq=1"
@@ -604,6 +606,7 @@ def measure(args: argparse.Namespace, found: list[Target], sessions: dict[str, s
         "port": port,
         "wall_seconds": round(wall, 1),
         "requests_done": done,
+        "posts_sent": load.posted,
         "throughput_rps": round(done / wall, 1) if wall else None,
         "targets": rows,
     }
@@ -683,7 +686,10 @@ def main() -> None:
         print(json.dumps(result, indent=2))
     else:
         print_table(result)
-        print(f"steps the POSTs took (warm-up included): {result['posts_applied']}")
+        print(
+            f"steps taken: {result['posts_applied']} of the "
+            f"{result['run']['posts_sent']} POSTs sent (warm-up included)"
+        )
         print(
             f"load average before/after: {result['load_average']} / "
             f"{result['load_average_after']} on {result['cpus']} CPUs"
