@@ -653,10 +653,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300, help="at most, for the whole run")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the data and stop (for EXPLAIN)"
+    )
     args = parser.parse_args()
 
     bench_dir = Path(settings.BENCH_DIR)
     built = build(args)
+    if args.build_only:
+        return
     log("collecting static files")
     call_command("collectstatic", verbosity=0, interactive=False)
     found, extra = targets(args)

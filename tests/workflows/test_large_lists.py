@@ -165,6 +165,7 @@ def test_every_process_model_has_the_indexes_of_its_list_and_inbox():
         fields = [list(index.fields) for index in model._meta.indexes]
         assert ["-created_at", "-id"] in fields, model
         assert [model.owner_field, "state", "step_due_at"] in fields, model
+        assert [model.owner_field, "step_due_at", "created_at"] in fields, model
         assert ["state", "step_due_at"] in fields, model
     notification_fields = [list(i.fields) for i in Notification._meta.indexes]
     assert ["recipient", "-created_at", "-id"] in notification_fields

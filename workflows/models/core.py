@@ -146,8 +146,8 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at"]
-        # Each process model also gets (owner, state, step_due_at), the inbox's
-        # filter, from its ``owner_field`` (``add_owner_index``).
+        # Each process model also gets the inbox's (owner, state, step_due_at) and
+        # (owner, step_due_at, created_at) on its ``owner_field`` (``add_owner_indexes``).
         indexes = [
             models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due"),
             # The list's and the admin changelist's order (they add the pk).
@@ -257,20 +257,23 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
         return self.sign_off_steps.get(self.state)
 
 
-def owner_index(model: type[WorkflowModel]) -> models.Index:
-    """The inbox's index: the owner's records in a state, by deadline."""
-    return models.Index(
-        fields=[model.owner_field, "state", "step_due_at"],
-        name=f"{model._meta.model_name[:20]}_owner_due",
-    )
+def owner_indexes(model: type[WorkflowModel]) -> list[models.Index]:
+    """The inbox's indexes on the model's ``owner_field``: its filter (the owner's
+    records in a state) and its order (the owner's records by deadline, which
+    lets the database stop at the first page instead of sorting every match)."""
+    owner, name = model.owner_field, model._meta.model_name
+    return [
+        models.Index(fields=[owner, "state", "step_due_at"], name=f"{name[:20]}_owner_due"),
+        models.Index(fields=[owner, "step_due_at", "created_at"], name=f"{name[:19]}_owner_next"),
+    ]
 
 
-@receiver(class_prepared, dispatch_uid="workflows.add_owner_index")
-def add_owner_index(sender: type[models.Model], **kwargs: Any) -> None:
-    """Give every concrete process model the index of its ``owner_field``: the
-    owner is named per model, so ``WorkflowModel.Meta`` cannot list it. Migrations
-    read it like a declared index; a model that declares one on the same fields
-    keeps its own."""
+@receiver(class_prepared, dispatch_uid="workflows.add_owner_indexes")
+def add_owner_indexes(sender: type[models.Model], **kwargs: Any) -> None:
+    """Give every concrete process model the indexes of its ``owner_field``: the
+    owner is named per model, so ``WorkflowModel.Meta`` cannot list them.
+    Migrations read them like declared indexes; a model that declares one on the
+    same fields keeps its own."""
     if not issubclass(sender, WorkflowModel):
         return
     opts = sender._meta
@@ -280,9 +283,10 @@ def add_owner_index(sender: type[models.Model], **kwargs: Any) -> None:
         opts.get_field(sender.owner_field)
     except FieldDoesNotExist:
         return  # workflows.checks reports it
-    index = owner_index(sender)
-    if all(list(i.fields) != index.fields for i in opts.indexes):
-        opts.indexes = [*opts.indexes, index]
+    declared = [list(i.fields) for i in opts.indexes]
+    missing = [i for i in owner_indexes(sender) if list(i.fields) not in declared]
+    if missing:
+        opts.indexes = [*opts.indexes, *missing]
 
 
 class SignOff(models.Model):
