@@ -3,6 +3,9 @@
 #            SQLite, then the browser tests
 # make bench the deadline scan over 100,000 open records on SQLite and PostgreSQL
 #            (not part of `make test`)
+# make bench-web  the pages under gunicorn against a bare view, at 10,000 and
+#            1,000,000 records on PostgreSQL (not part of `make test`;
+#            BENCH_WEB_RECORDS=10000 for the small size alone)
 #
 # Needs Python 3.11+ (PYTHON=... to choose one). `make test` also needs
 # PostgreSQL, Redis and Debian's chromium; .ci/run installs and starts them.
@@ -42,8 +45,13 @@ BENCH_SQLITE := $(CURDIR)/var/bench_scan.sqlite3
 BENCH_PG := -h 127.0.0.1 -p 5432 -U postgres
 BENCH_PG_DB := bench_scan
 BENCH := $(PY) benchmarks/scan.py --records $(BENCH_RECORDS) --overdue $(BENCH_OVERDUE)
+# `make bench-web` builds each size in a database of its own (bench_web, made and
+# dropped around each size) and serves it with gunicorn on a loopback port of its own.
+BENCH_WEB_RECORDS ?= 10000 1000000
+BENCH_WEB_DB := bench_web
+BENCH_WEB_ARGS ?=
 
-.PHONY: help install run test lint check test-postgres test-sqlite test-deploy test-e2e messages bench
+.PHONY: help install run test lint check test-postgres test-sqlite test-deploy test-e2e messages bench bench-web
 
 help:
 	@echo "make run            migrate, load the demo data, serve http://127.0.0.1:8000 with a Celery worker"
@@ -56,6 +64,7 @@ help:
 	@echo "make test-e2e       browser tests with /usr/bin/chromium"
 	@echo "make messages       update and compile the zh_Hans translations (needs gettext)"
 	@echo "make bench          time one deadline scan over 100,000 records on SQLite and PostgreSQL"
+	@echo "make bench-web      the pages against a bare view under gunicorn, at 10,000 and 1,000,000 records"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -111,3 +120,12 @@ bench: $(STAMP)
 	createdb $(BENCH_PG) $(BENCH_PG_DB)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PG_DB) $(BENCH)
 	dropdb $(BENCH_PG) $(BENCH_PG_DB)
+
+bench-web: $(STAMP)
+	for n in $(BENCH_WEB_RECORDS); do \
+		dropdb $(BENCH_PG) --if-exists $(BENCH_WEB_DB); \
+		createdb $(BENCH_PG) $(BENCH_WEB_DB); \
+		DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_WEB_DB) \
+			$(PY) benchmarks/web.py --records $$n $(BENCH_WEB_ARGS); \
+		dropdb $(BENCH_PG) $(BENCH_WEB_DB); \
+	done

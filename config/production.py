@@ -39,6 +39,13 @@ DB_STATEMENT_TIMEOUT_MS = round(env.float("DJANGO_DB_STATEMENT_TIMEOUT", default
 DB_LONG_STATEMENT_TIMEOUT_MS = round(
     env.float("DJANGO_DB_LONG_STATEMENT_TIMEOUT", default=600) * 1000
 )
+# Persistent connections: a gunicorn worker keeps its connection for
+# DJANGO_CONN_MAX_AGE seconds (0: a new one per request, as Django's default) instead
+# of opening one for every request; a connection found broken at a request's start is
+# replaced. The statement timeouts above are set per connection, when it is opened, so
+# they hold for its whole life.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     # A DATABASE_URL's own ?options=-c statement_timeout=... wins.

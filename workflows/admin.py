@@ -34,6 +34,7 @@ from .models import (
     SignOff,
     WorkflowModel,
 )
+from .pagination import LargeTablePaginator
 from .rights import available_actions
 from .selectors import has_history
 from .services import (
@@ -221,7 +222,14 @@ class WorkflowAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     """A process model's admin from its declarations: the reference, the
     ``list_columns``, the state and the step's deadline; filters on the state
     and the declared ``list_filters`` that are fields; the list's search and
-    ``list_related``. A subclass may set any of them itself."""
+    ``list_related``. A subclass may set any of them itself.
+
+    The changelist never counts the whole table: one count for the filtered rows,
+    bounded, then an estimate (``workflows.pagination``), and no second count of
+    every row."""
+
+    show_full_result_count = False
+    paginator = LargeTablePaginator
 
     def __init__(self, model: type[WorkflowModel], admin_site: admin.AdminSite) -> None:
         super().__init__(model, admin_site)

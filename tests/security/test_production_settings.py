@@ -21,6 +21,8 @@ from django.conf import settings
 db = settings.DATABASES["default"]
 print(json.dumps({
     "options": db.get("OPTIONS", {}),
+    "conn_max_age": db["CONN_MAX_AGE"],
+    "health_checks": db["CONN_HEALTH_CHECKS"],
     "admins": settings.ADMINS,
     "long": settings.DB_LONG_STATEMENT_TIMEOUT_MS,
     "debug": settings.DEBUG,
@@ -72,6 +74,19 @@ def test_the_timeouts_and_the_error_reports_recipients_come_from_the_environment
         ["Ops Team", "ops@example.com"],
         ["dev@example.com", "dev@example.com"],
     ]
+
+
+def test_connections_persist_a_minute_with_health_checks_by_default():
+    seen = production()
+    assert (seen["conn_max_age"], seen["health_checks"]) == (60, True)
+
+
+def test_how_long_connections_persist_comes_from_the_environment():
+    assert production(DJANGO_CONN_MAX_AGE="0")["conn_max_age"] == 0
+    seen = production(DJANGO_CONN_MAX_AGE="300")
+    assert (seen["conn_max_age"], seen["health_checks"]) == (300, True)
+    # The statement timeout is set per connection, whatever its life.
+    assert seen["options"]["options"] == "-c statement_timeout=5000"
 
 
 def test_a_timeout_in_the_database_url_wins():

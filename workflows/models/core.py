@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
+from django.db.models.signals import class_prepared
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -148,7 +151,13 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due")]
+        # Each process model also gets the inbox's (owner, state, step_due_at) and
+        # (owner, step_due_at, created_at) on its ``owner_field`` (``add_owner_indexes``).
+        indexes = [
+            models.Index(fields=["state", "step_due_at"], name="%(class)s_state_due"),
+            # The list's and the admin changelist's order (they add the pk).
+            models.Index(fields=["-created_at", "-id"], name="%(class)s_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or str(_("new %(name)s") % {"name": self._meta.verbose_name})
@@ -251,6 +260,38 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
 
     def current_sign_off_step(self) -> SignOffStep | None:
         return self.sign_off_steps.get(self.state)
+
+
+def owner_indexes(model: type[WorkflowModel]) -> list[models.Index]:
+    """The inbox's indexes on the model's ``owner_field``: its filter (the owner's
+    records in a state) and its order (the owner's records by deadline, which
+    lets the database stop at the first page instead of sorting every match)."""
+    owner, name = model.owner_field, model._meta.model_name
+    return [
+        models.Index(fields=[owner, "state", "step_due_at"], name=f"{name[:20]}_owner_due"),
+        models.Index(fields=[owner, "step_due_at", "created_at"], name=f"{name[:19]}_owner_next"),
+    ]
+
+
+@receiver(class_prepared, dispatch_uid="workflows.add_owner_indexes")
+def add_owner_indexes(sender: type[models.Model], **kwargs: Any) -> None:
+    """Give every concrete process model the indexes of its ``owner_field``: the
+    owner is named per model, so ``WorkflowModel.Meta`` cannot list them.
+    Migrations read them like declared indexes; a model that declares one on the
+    same fields keeps its own."""
+    if not issubclass(sender, WorkflowModel):
+        return
+    opts = sender._meta
+    if opts.abstract or opts.proxy or not sender.owner_field:
+        return
+    try:
+        opts.get_field(sender.owner_field)
+    except FieldDoesNotExist:
+        return  # workflows.checks reports it
+    declared = [list(i.fields) for i in opts.indexes]
+    missing = [i for i in owner_indexes(sender) if list(i.fields) not in declared]
+    if missing:
+        opts.indexes = [*opts.indexes, *missing]
 
 
 class SignOff(models.Model):

@@ -51,6 +51,10 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # The notifications page: a user's newest first.
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notification_recipient_new"
+            ),
             # The emails still to send, in the order delivery takes them
             # (``notify.email.emails_send``: email_pending, ORDER BY id).
             models.Index(

@@ -4,7 +4,6 @@ to be told by email."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ..forms import NotificationSettingsForm
 from ..models import NotificationSettings
 from ..notify.messages import mark_read
+from ..pagination import LargeTablePaginator
 
 
 def notifications_view(request: HttpRequest) -> HttpResponse:
@@ -21,7 +21,7 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
-    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    page = LargeTablePaginator(notes, 30).get_page(request.GET.get("page"))
     mode = NotificationSettings.email_mode(request.user)
     query = request.GET.copy()
     query.pop("page", None)

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +24,7 @@ from ..diagram import process_diagram
 from ..filters import WorkflowFilterSet, filterset_for, parse_sort, sorted_by
 from ..forms import AttachmentForm, SignOffForm, create_form_class, transition_form
 from ..models import WorkflowModel
+from ..pagination import LargeTablePaginator
 from ..rights import available_actions, can_create, can_view_process, readable, user_roles
 from ..roles import role_label
 from ..selectors import (
@@ -336,7 +336,7 @@ class WorkflowListView(View):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        page = LargeTablePaginator(qs, self.paginate_by).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         return render(
