@@ -1,22 +1,7 @@
-from workflows.routing import workflow_urls
+from workflows.routing import process_urls
 
-from . import views
+from .models import Job, Review
 
 app_name = "testflows"
 
-urlpatterns = [
-    *workflow_urls(
-        "job",
-        list_view=views.JobListView,
-        detail_view=views.JobDetailView,
-        create_view=views.JobCreateView,
-        prefix="jobs/",
-    ),
-    *workflow_urls(
-        "review",
-        list_view=views.ReviewListView,
-        detail_view=views.ReviewDetailView,
-        create_view=views.ReviewCreateView,
-        prefix="reviews/",
-    ),
-]
+urlpatterns = process_urls(Job, Review)
