@@ -11,7 +11,7 @@ from django.urls import resolve, reverse
 from proposals.models import Proposal
 from samples.models import Board, SampleOrder
 from tests.samples.kit import SampleOrderFactory
-from workflows.admin import WorkflowAdmin
+from workflows.admin import UserListFilter, WorkflowAdmin
 from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
 from workflows.views.records import WorkflowPrintView
 
@@ -74,9 +74,14 @@ def test_the_samples_and_proposals_admin_from_their_declarations():
         "state",
         "step_due_at",
     ]
-    assert sample_admin.list_filter == ["state", "customer"]
+    assert sample_admin.list_filter == ["state", "customer", ("salesperson", UserListFilter)]
     assert sample_admin.search_fields == list(SampleOrder.search_fields)
     assert sample_admin.list_select_related == ["customer", "salesperson"]
     # The proposals' own filters are not fields: the admin keeps the state.
-    assert admin.site._registry[Proposal].list_filter == ["state"]
-    assert admin.site._registry[Board].list_filter == ["state", "kind", "customer"]
+    assert admin.site._registry[Proposal].list_filter == ["state", ("owner", UserListFilter)]
+    assert admin.site._registry[Board].list_filter == [
+        "state",
+        "kind",
+        "customer",
+        ("salesperson", UserListFilter),
+    ]

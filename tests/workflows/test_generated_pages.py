@@ -22,7 +22,12 @@ from tests.testflows.filters import ReviewFilter
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
 from tests.workflow_checks import refs
-from workflows.admin import WorkflowAdmin, process_admin_options, register_process
+from workflows.admin import (
+    UserListFilter,
+    WorkflowAdmin,
+    process_admin_options,
+    register_process,
+)
 from workflows.filters import WorkflowFilterSet, filterset_for
 from workflows.models import Escalation
 from workflows.rights import readable
@@ -345,11 +350,11 @@ def test_process_models_are_registered_with_the_declared_admin():
         "state",
         "step_due_at",
     ]
-    assert job_admin.list_filter == ["state", "kind", "customer"]
+    assert job_admin.list_filter == ["state", "kind", "customer", ("requester", UserListFilter)]
     assert job_admin.search_fields == list(Job.search_fields)
     assert job_admin.list_select_related == ["customer", "requester"]
     # The reviews' own filter is not a field: the admin keeps the state.
-    assert admin.site._registry[Review].list_filter == ["state"]
+    assert admin.site._registry[Review].list_filter == ["state", ("created_by", UserListFilter)]
     assert admin.site._registry[Review].search_fields == ["reference", "title"]
 
 
