@@ -65,7 +65,6 @@ class Job(WorkflowModel):
         RUSH = "rush", _("Rush job")
 
     reference_prefix = "JB"
-    process_label = _("Test jobs")
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
     creator_roles = ("sales",)
@@ -352,7 +351,6 @@ class Review(WorkflowModel):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     reference_prefix = "RV"
-    process_label = _("Test reviews")
     final_states = frozenset({State.APPROVED, State.DECLINED, State.WITHDRAWN})
     creator_roles = ("bd",)
     initial_due = dt.timedelta(days=2)
