@@ -226,7 +226,6 @@ class Order(PaymentTerms, WorkflowModel):
     VERBAL_CHANNELS = frozenset({Channel.PHONE, Channel.FAX})
 
     reference_prefix = "SO"
-    process_label = _("Orders")
     final_states = frozenset({State.CLOSED, State.CANCELLED})
     owner_field = "salesperson"
     owner_role = "sales"

@@ -48,7 +48,6 @@ class Proposal(WorkflowModel):
         NO_PITCH = "no_pitch", _("Do not pitch")
 
     reference_prefix = "PP"
-    process_label = _("Project proposals")
     final_states = frozenset({State.DECLINED, State.WON, State.LOST})
     owner_field = "owner"
     creator_roles = ("bd",)

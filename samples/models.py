@@ -51,7 +51,6 @@ class SampleOrder(WorkflowModel):
 
     reference_prefix = "SP"
     subject_related = ("customer",)
-    process_label = _("Sample production")
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)
@@ -453,7 +452,6 @@ class Board(WorkflowModel):
 
     reference_prefix = "PB"
     subject_related = ("customer",)
-    process_label = _("PS / PPS boards")
     final_states = frozenset({State.SIGNED, State.CANCELLED})
     owner_field = "salesperson"
     creator_roles = ("sales",)

@@ -23,7 +23,7 @@ from django_fsm_log.models import StateLog
 
 from tests.kits import post_data, step_data
 from workflows.declarations import step_of
-from workflows.forms import form_class_of, transition_form
+from workflows.forms import form_class_of, transition_form, value_limits
 from workflows.roles import ROLES
 
 ROLE_CODES = [r.code for r in ROLES]
@@ -63,6 +63,21 @@ def required_fields(transition: Any) -> list[str]:
     """The fields the step's form requires."""
     form = transition_form(step_of(transition), None)
     return [name for name, field in form.fields.items() if field.required]
+
+
+def count_fields(transition: Any) -> dict[str, int]:
+    """The integers the step's form asks for that start at 1 or more (counts
+    of pieces, copies, boards), with their lowest value."""
+    form = transition_form(step_of(transition), None)
+    found: dict[str, int] = {}
+    for name, field in form.fields.items():
+        if isinstance(field, forms.IntegerField) and not isinstance(
+            field, forms.DecimalField | forms.FloatField
+        ):
+            low = value_limits(field.validators)[0]
+            if low is not None and low >= 1:
+                found[name] = low
+    return found
 
 
 def wrong_state(model: type, name: str) -> str:

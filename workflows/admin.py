@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
-from .forms import step_field_names, transition_form
+from .forms import UserChoiceField, step_field_names, transition_form
 from .models import (
     Attachment,
     CalendarDay,
@@ -36,6 +38,7 @@ from .models import (
 )
 from .pagination import LargeTablePaginator
 from .rights import available_actions
+from .roles import role_members, user_label
 from .selectors import has_history
 from .services import (
     FormInvalid,
@@ -83,7 +86,33 @@ def _same_text(old: Any, new: Any) -> bool:
     return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
 
 
-class WorkflowAdminMixin:
+class UserPickerMixin:
+    """The admin's user pickers label people as the app's do (``user_label``)."""
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.related_model is get_user_model():
+            kwargs.setdefault("form_class", UserChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class UserListFilter(admin.RelatedFieldListFilter):
+    """The admin's filter on a record's owner, people labelled as in the app:
+    the members of the model's ``owner_role`` (also those who left), else
+    every user."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        role = getattr(model_admin.model, "owner_role", None)
+        users = (
+            role_members(role, active_only=False)
+            if role
+            else field.related_model._default_manager.order_by("username")
+        )
+        return [(user.pk, user_label(user)) for user in users]
+
+
+class WorkflowAdminMixin(UserPickerMixin):
     """Mix into a ModelAdmin of a process model: the workflow fields are read-only,
     other changes are saved with their history (``AdminHistory``), steps are
     taken through the service, and a record with a history is deleted only by a
@@ -244,7 +273,11 @@ def process_admin_options(model: type[WorkflowModel]) -> dict[str, Any]:
     field_names = {f.name for f in model._meta.get_fields()}
     return {
         "list_display": ["reference", *model.list_columns, "state", "step_due_at"],
-        "list_filter": ["state", *(n for n in model.list_filters if n in field_names)],
+        "list_filter": [
+            "state",
+            *(n for n in model.list_filters if n in field_names),
+            (model.owner_field, UserListFilter),
+        ],
         "search_fields": list(model.search_fields),
         "list_select_related": list(model.list_related),
     }
@@ -299,7 +332,7 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(UserPickerMixin, admin.ModelAdmin):
     list_display = ["role", "manager", "after"]
 
 
@@ -310,7 +343,7 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NotificationSettings)
-class NotificationSettingsAdmin(admin.ModelAdmin):
+class NotificationSettingsAdmin(UserPickerMixin, admin.ModelAdmin):
     list_display = ["user", "email"]
     list_filter = ["email"]
 

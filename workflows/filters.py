@@ -20,7 +20,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import WorkflowModel
-from .roles import role_members
+from .roles import role_members, user_label
+
+
+class UserFilterField(django_filters.fields.ModelChoiceField):
+    """A filter's user picker: each person by full name, the username as a hint."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return user_label(obj)
+
+
+class UserChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = UserFilterField
 
 
 class WorkflowFilterSet(django_filters.FilterSet):
@@ -69,6 +80,12 @@ def field_filter(model: type[WorkflowModel], name: str) -> django_filters.Filter
     field with choices its choices, any other field matches part of its text."""
     field = model._meta.get_field(name)
     label = capfirst(field.verbose_name)
+    if isinstance(field, models.ForeignKey) and field.related_model is get_user_model():
+        return UserChoiceFilter(
+            label=label,
+            queryset=get_user_model()._default_manager.order_by("username"),
+            empty_label=_("Anyone"),
+        )
     if isinstance(field, models.ForeignKey):
         related = field.related_model
         return django_filters.ModelChoiceFilter(
@@ -90,7 +107,7 @@ def owner_filter(model: type[WorkflowModel]) -> django_filters.Filter:
         if model.owner_role
         else get_user_model()._default_manager.order_by("username")
     )
-    return django_filters.ModelChoiceFilter(
+    return UserChoiceFilter(
         label=capfirst(field.verbose_name), queryset=users, empty_label=_("Anyone")
     )
 

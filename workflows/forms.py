@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,11 +20,26 @@ from django.utils.translation import gettext_lazy as _
 
 from .declarations import FormFields, Step, step_of
 from .models import NotificationSettings, SignOff, WorkflowModel
-from .roles import role_members
+from .roles import role_members, user_label
 from .uploads import UploadValidator
 
 # Rows of a text area the model does not give a widget of its own (``form_widgets``).
 TEXTAREA_ROWS = 3
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A user picker: each person by full name, the username as a hint."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return user_label(obj)
+
+
+def label_users(form: forms.BaseForm) -> None:
+    """Every user picker of ``form`` labels people as ``user_label`` does."""
+    user_model = get_user_model()
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.queryset.model is user_model:
+            field.label_from_instance = user_label
 
 
 class DateInput(forms.DateInput):
@@ -64,6 +80,7 @@ class StepModelForm(forms.ModelForm):
         owner = getattr(model, "owner_field", None)
         if owner in self.fields and getattr(model, "owner_role", None):
             self.fields[owner].queryset = role_members(model.owner_role)
+        label_users(self)
 
 
 def value_limits(validators: list[Any]) -> tuple[Any, Any]:
@@ -289,6 +306,7 @@ def transition_form(
     if issubclass(form_class, forms.ModelForm):
         kwargs["instance"] = record
     form = form_class(**kwargs)
+    label_users(form)
     if step.comment != "hidden":
         form.fields["comment"] = forms.CharField(
             label=_("Comment"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,6 +58,16 @@ def check_roles(codes: tuple[str, ...] | list[str], where: str) -> None:
     unknown = [c for c in codes if c not in ROLE_BY_CODE]
     if unknown:
         raise ValueError(f"{where}: unknown role(s) {unknown}; see workflows/roles.py")
+
+
+def user_label(user: Any) -> str:
+    """A user as every picker shows them: the full name, with the username as a
+    hint ("王芳（sales）"); the username alone when there is no full name."""
+    username = user.get_username()
+    name = user.get_full_name().strip()
+    if not name or name == username:
+        return username
+    return gettext("%(name)s (%(username)s)") % {"name": name, "username": username}
 
 
 def role_members(code: str, *, active_only: bool = True) -> QuerySet:

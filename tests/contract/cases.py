@@ -13,7 +13,7 @@ from django_fsm import Transition
 
 from tests.factories import UserFactory
 from tests.kits import kits
-from tests.workflow_checks import required_fields
+from tests.workflow_checks import count_fields, required_fields
 from workflows.declarations import NotBy, OwnerOnly, step_of
 from workflows.models import WorkflowModel
 from workflows.roles import ROLES
@@ -56,6 +56,16 @@ def required_cases() -> list[Any]:
         pytest.param(m, t, field, id=f"{m.__name__}.{name}.{field}")
         for (m, name), t in first_sources().items()
         for field in required_fields(t)
+    ]
+
+
+def count_cases() -> list[Any]:
+    """``(model, transition, field, lowest)`` for every count a step's form asks
+    for (an integer that starts at 1 or more)."""
+    return [
+        pytest.param(m, t, field, lowest, id=f"{m.__name__}.{name}.{field}")
+        for (m, name), t in first_sources().items()
+        for field, lowest in count_fields(t).items()
     ]
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tests.contract.cases import (
+    count_cases,
     model_cases,
     required_cases,
     rule_holder,
@@ -210,6 +211,29 @@ def test_step_without_a_required_field_answers_400_with_the_field_error(
     response = check_required_field_missing(client, record, transition, field, snapshot)
 
     assert "This field is required." in response.content.decode()
+
+
+@pytest.mark.parametrize(("model", "transition", "field", "lowest"), count_cases())
+def test_a_count_below_its_lowest_answers_400_with_the_field_error(
+    model, transition, field, lowest, walker, client_for
+):
+    """A sample of 0 pieces makes no sense: a count the step asks for is
+    refused below its lowest value, and nothing changes."""
+    record = ready(model, transition, walker)
+    client = client_for(walker.actor(record, transition.name))
+    data = post_data(record, transition.name, seq=record.step_seq, prefixed=True)
+    data[f"{transition.name}-{field}"] = str(lowest - 1)
+    before = snapshot(record)
+
+    response = client.post(step_url(record, transition.name), data)
+
+    assert response.status_code == 400
+    assert snapshot(record) == before
+    (opened,) = [a for a in response.context["actions"] if a["open"]]
+    assert opened["action"].name == transition.name
+    assert opened["form"].errors[field] == [
+        f"Ensure this value is greater than or equal to {lowest}."
+    ]
 
 
 def first_step_with_a_required_field(model: type) -> Any:

@@ -45,7 +45,7 @@ def test_inbox_and_record_page_are_in_chinese_for_a_chinese_browser(
     expect(inbox.locator("thead")).to_contain_text(chinese("Reference"))
     row = inbox.locator("tr", has_text=record.reference)
     expect(row).to_contain_text(chinese("Requested"))
-    expect(row).to_contain_text(chinese("Sample production"))
+    expect(row).to_contain_text(chinese("sample orders"))
     chinese_desks.shoot(page, "01-inbox")
 
     row.get_by_role("link", name=record.reference).click()

@@ -1,19 +1,5 @@
-from django.contrib import admin
-
-from workflows.admin import WorkflowAdminMixin
+from workflows.admin import register_process
 
 from .models import Job, Review
 
-
-@admin.register(Job)
-class JobAdmin(WorkflowAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "title", "requester", "state", "step_due_at"]
-    list_filter = ["state"]
-    search_fields = ["reference", "title"]
-
-
-@admin.register(Review)
-class ReviewAdmin(WorkflowAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "title", "deadline", "state", "step_due_at"]
-    list_filter = ["state"]
-    search_fields = ["reference", "title"]
+register_process(Job, Review)

@@ -1,24 +1,30 @@
+"""The reviews' own list filter; the engine adds state, the author, overdue
+and mine (workflows.filters.filterset_for)."""
+
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.filters import WorkflowFilterSet
 
-from .models import Job, Review
-
-
-class JobFilter(WorkflowFilterSet):
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Job.State.choices)
-
-    class Meta:
-        model = Job
-        fields = ["state", "overdue", "mine"]
-
 
 class ReviewFilter(WorkflowFilterSet):
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Review.State.choices)
+    ends = django_filters.ChoiceFilter(
+        label=_("Deadline within"),
+        choices=[("7", _("Within 7 days")), ("passed", _("Passed"))],
+        empty_label=_("Any"),
+        method="filter_ends",
+    )
 
-    class Meta:
-        model = Review
-        fields = ["state", "overdue", "mine"]
+    def filter_ends(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == "passed":
+            return qs.filter(deadline__lt=today)
+        if value.isdigit():
+            return qs.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(int(value)))
+        return qs

@@ -1,3 +1,6 @@
+"""What the test processes' fields cannot say: the redo's new due date (not a
+field of the rejected job) and the review's opinions due before its deadline."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,49 +9,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, StepModelForm, date_not_in_past
-from workflows.rights import role_members
-
-from .models import Job, Review
-
-
-class JobForm(StepModelForm):
-    not_in_past = ("due_date",)
-
-    class Meta:
-        model = Job
-        fields = ["requester", "title", "details", "due_date"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["requester"].queryset = role_members("sales")
-
-
-class PlanForm(StepModelForm):
-    required = ("due_date", "plan")
-    not_in_past = ("due_date",)
-
-    class Meta:
-        model = Job
-        fields = ["due_date", "plan"]
-
-
-class OutsourceForm(StepModelForm):
-    required = ("return_date",)
-    not_in_past = ("return_date",)
-
-    class Meta:
-        model = Job
-        fields = ["return_date"]
-
-
-class FeedbackForm(StepModelForm):
-    class Meta:
-        model = Job
-        fields = ["feedback"]
-
-
-class RejectionForm(FeedbackForm):
-    required = ("feedback",)
 
 
 class RedoForm(forms.Form):
@@ -57,17 +17,16 @@ class RedoForm(forms.Form):
     )
 
 
-class ReviewForm(StepModelForm):
-    not_in_past = ("deadline",)
+class ConsultForm(StepModelForm):
+    """The consultation's step (its fields are declared on the step): the
+    opinions are due before the review's deadline."""
 
-    class Meta:
-        model = Review
-        fields = ["title", "deadline"]
-
-
-class SummaryForm(StepModelForm):
-    required = ("summary",)
-
-    class Meta:
-        model = Review
-        fields = ["summary"]
+    def clean_opinions_due(self) -> Any:
+        value = self.cleaned_data.get("opinions_due")
+        if value and self.instance.deadline and value > self.instance.deadline:
+            raise forms.ValidationError(
+                _("The opinions must be due before the review's deadline (%(date)s).")
+                % {"date": self.instance.deadline.isoformat()},
+                code="after_deadline",
+            )
+        return value

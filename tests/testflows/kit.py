@@ -8,7 +8,7 @@ from typing import Any
 
 import factory
 
-from tests.factories import RecordFactory, UserFactory, in_days
+from tests.factories import CustomerFactory, RecordFactory, UserFactory, in_days
 from tests.kits import Crowd, ProcessKit
 
 from .models import Job, Review
@@ -18,6 +18,7 @@ class JobFactory(RecordFactory):
     class Meta:
         model = Job
 
+    customer = factory.SubFactory(CustomerFactory)
     requester = factory.SubFactory(UserFactory, roles=["sales"])
     created_by = factory.SelfAttribute("requester")
     title = factory.Sequence(lambda n: f"Job {n:05d}")
@@ -35,12 +36,20 @@ class ReviewFactory(RecordFactory):
 
 
 STEP_DATA: dict[tuple[type, str], Callable[[], dict[str, Any]]] = {
-    (Job, "schedule"): lambda: {"due_date": in_days(10), "plan": "Cut, assemble, check"},
+    (Job, "schedule"): lambda: {
+        "quantity": 2,
+        "due_date": in_days(10),
+        "plan": "Cut, assemble, check",
+    },
     (Job, "outsource"): lambda: {"return_date": in_days(5)},
-    (Job, "accept"): lambda: {"feedback": "Just what we wanted."},
+    (Job, "accept"): lambda: {"feedback": "Just what we wanted.", "received_on": in_days(-1)},
     (Job, "reject"): lambda: {"feedback": "Wrong colour."},
     (Job, "redo"): lambda: {"due_date": in_days(12)},
-    (Review, "consult"): lambda: {"summary": "Three options, the second preferred."},
+    (Review, "consult"): lambda: {
+        "summary": "Three options, the second preferred.",
+        "priority": "high",
+        "opinions_due": in_days(7),
+    },
 }
 
 JOB_EFFECTS = {
@@ -94,5 +103,6 @@ KITS = [
         crowd=reviews_to_summarise,
         max_queries=MAX_QUERIES,
         snapshot=lambda r: (r.decided_by_id, r.summary),
+        within_final_deadline=lambda name, day: {"opinions_due": day} if name == "consult" else {},
     ),
 ]

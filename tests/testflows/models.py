@@ -1,17 +1,22 @@
 """Two test processes that between them use every declaration the engine offers.
 
-``Job``: a requester's job, planned, made (part of it possibly outsourced),
-checked and delivered; the requester accepts or rejects it, and a rejected
-job, once QA and the workshop have signed for the rejection, is redone as a
-new job (an effect). Owner-only steps, a step kept out of the inbox
+``Job``: a requester's job for a customer, planned, made (part of it
+possibly outsourced), checked and delivered; the requester follows it up,
+accepts or rejects it, and a rejected job, once QA and the workshop have
+signed for the rejection, is redone as a new job (an effect). Owner-only
+steps, a repeatable step (the follow-up), a step kept out of the inbox
 (cancelling), a comment-required step, attachments, notified roles, and
-deadlines from working days, a date field, a time span and a function.
+deadlines from working days, a date field, a time span and a function. Its
+pages come from its declarations alone (creation form, step fields, list
+columns and filters, search, widgets), with templates of its own.
 
 ``Review``: a document the creative department summarises, strategy and
 finance consult on (either may refuse it, which sends it back) and the
 marketing manager decides, never on a review of their own. The whole review
 ends at its deadline (every step's deadline is capped by it); deadlines on a
-day of the month and in working days, a hidden comment.
+day of the month and in working days, a hidden comment; a step's fields built
+on a form with validation of its own, list filters of its own, and only the
+engine's templates.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +34,12 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import DayOfMonth, WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import NotBy, OwnerOnly, SignOffStep, step
+from workflows.declarations import NotBy, OwnerOnly, SignOffStep, form_fields, step
 from workflows.models import AdminHistory, WorkflowModel
+from workflows.validators import FUTURE_DATE, PAST_DATE
 
 TEXT = 4000
+MAX_QUANTITY = 10_000
 
 
 def a_week_on(record: WorkflowModel) -> dt.datetime:
@@ -51,15 +60,31 @@ class Job(WorkflowModel):
         REDONE = "redone", _("Redone")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        STANDARD = "standard", _("Standard job")
+        RUSH = "rush", _("Rush job")
+
     reference_prefix = "JB"
-    process_label = _("Test jobs")
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
     creator_roles = ("sales",)
-    list_columns = ("title", "requester", "due_date", "rework_count")
-    list_related = ("requester",)
     initial_due = WorkingDays(1)
     start_labels = {"redo": _("Opened to redo a rejected job")}
+    subject_related = ("customer",)
+    owner_role = "sales"
+    create_form = form_fields(
+        ["kind", "customer", "requester", "title", "quantity", "details", "due_date"],
+        not_in_past=["due_date"],
+        labels={"due_date": _("requested due date")},
+        limit_choices_to={"customer": {"active": True}},
+    )
+    form_widgets = {"details": forms.Textarea(attrs={"rows": 2})}
+    search_fields = ("reference", "title", "customer__name")
+    list_columns = ("kind", "customer", "title", "quantity", "requester")
+    list_filters = ("kind", "customer")
+    list_related = ("customer", "requester")
+    record_related = ("customer", "requester", "planner", "checked_by")
+    url_prefix = "jobs/"
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -78,9 +103,20 @@ class Job(WorkflowModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    kind = models.CharField(
+        _("job type"), max_length=10, choices=Kind.choices, default=Kind.STANDARD
+    )
+    customer = models.ForeignKey(
+        "orders.Customer", verbose_name=_("customer"), on_delete=models.PROTECT
+    )
     title = models.CharField(_("title"), max_length=200)
+    quantity = models.PositiveIntegerField(
+        _("quantity"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)],
+    )
     details = models.TextField(_("details"), blank=True, max_length=TEXT)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=FUTURE_DATE)
     plan = models.TextField(_("plan"), blank=True, max_length=TEXT)
     planner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,7 +126,9 @@ class Job(WorkflowModel):
         editable=False,
         related_name="+",
     )
-    return_date = models.DateField(_("back from the supplier on"), null=True, blank=True)
+    return_date = models.DateField(
+        _("back from the supplier on"), null=True, blank=True, validators=FUTURE_DATE
+    )
     started_at = models.DateTimeField(_("started at"), null=True, editable=False)
     rework_count = models.PositiveIntegerField(_("times reworked"), default=0, editable=False)
     checked_by = models.ForeignKey(
@@ -102,6 +140,7 @@ class Job(WorkflowModel):
         related_name="+",
     )
     feedback = models.TextField(_("feedback"), blank=True, max_length=TEXT)
+    received_on = models.DateField(_("received on"), null=True, blank=True, validators=PAST_DATE)
     previous = models.OneToOneField(
         "self",
         verbose_name=_("redoes"),
@@ -118,7 +157,7 @@ class Job(WorkflowModel):
 
     @property
     def subject(self) -> str:
-        return self.title
+        return f"{self.title} · {self.customer.name}"
 
     @transition(
         field=state,
@@ -127,7 +166,9 @@ class Job(WorkflowModel):
         custom=step(
             label=_("Schedule"),
             roles=["sales_assistant"],
-            form="tests.testflows.forms.PlanForm",
+            fields=["quantity", "due_date", "plan"],
+            required=["due_date", "plan"],
+            not_in_past=["due_date"],
             due=WorkingDays(1),
         ),
     )
@@ -150,7 +191,9 @@ class Job(WorkflowModel):
         custom=step(
             label=_("Outsource"),
             roles=["pmc"],
-            form="tests.testflows.forms.OutsourceForm",
+            fields=["return_date"],
+            required=["return_date"],
+            not_in_past=["return_date"],
             due="return_date",
             notify=["sample_room"],
             style="secondary",
@@ -214,11 +257,27 @@ class Job(WorkflowModel):
     @transition(
         field=state,
         source=State.DELIVERED,
+        target=State.DELIVERED,
+        custom=step(
+            label=_("Record a follow-up"),
+            roles=["sales"],
+            rule=OwnerOnly("requester"),
+            comment="required",
+            due=a_week_on,
+            style="outline-secondary",
+        ),
+    )
+    def follow_up(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.DELIVERED,
         target=State.ACCEPTED,
         custom=step(
             label=_("Accept"),
             roles=["sales"],
-            form="tests.testflows.forms.FeedbackForm",
+            fields=["feedback", "received_on"],
             rule=OwnerOnly("requester"),
             attachments=True,
             notify=["qa", "sample_room"],
@@ -235,7 +294,8 @@ class Job(WorkflowModel):
         custom=step(
             label=_("Reject"),
             roles=["sales"],
-            form="tests.testflows.forms.RejectionForm",
+            fields=["feedback"],
+            required=["feedback"],
             rule=OwnerOnly("requester"),
             due=WorkingDays(2),
             style="danger",
@@ -278,6 +338,11 @@ class Job(WorkflowModel):
 
 
 class Review(WorkflowModel):
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         CONSULTING = "consulting", _("Consulting")
@@ -287,13 +352,22 @@ class Review(WorkflowModel):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     reference_prefix = "RV"
-    process_label = _("Test reviews")
     list_columns = ("title", "deadline", "decided_by")
     list_related = ("decided_by",)
     final_states = frozenset({State.APPROVED, State.DECLINED, State.WITHDRAWN})
     creator_roles = ("bd",)
     initial_due = dt.timedelta(days=2)
     final_deadline_field = "deadline"
+    owner_role = "bd"
+    create_form = form_fields(["title", "deadline"], not_in_past=["deadline"])
+    form_widgets = {
+        "priority": forms.RadioSelect,
+        "summary": forms.Textarea(attrs={"rows": 4}),
+    }
+    search_fields = ("reference", "title")
+    list_columns = ("title", "deadline")
+    list_filterset = "tests.testflows.filters.ReviewFilter"
+    url_prefix = "reviews/"
     sign_off_steps = {
         State.CONSULTING: SignOffStep(
             roles=("strategy", "finance"),
@@ -312,8 +386,14 @@ class Review(WorkflowModel):
         _("state"), max_length=40, choices=State.choices, default=State.DRAFT, protected=True
     )
     title = models.CharField(_("title"), max_length=200)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(_("deadline"), validators=FUTURE_DATE)
     summary = models.TextField(_("summary"), blank=True, max_length=TEXT)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    opinions_due = models.DateField(
+        _("opinions due"), null=True, blank=True, validators=FUTURE_DATE
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -338,7 +418,9 @@ class Review(WorkflowModel):
         custom=step(
             label=_("Summarise and consult"),
             roles=["creative"],
-            form="tests.testflows.forms.SummaryForm",
+            form="tests.testflows.forms.ConsultForm",
+            fields=["summary", "priority", "opinions_due"],
+            required=["summary"],
             due=DayOfMonth(26),
             attachments=True,
         ),

@@ -13,8 +13,11 @@ def job_redo(*, record: Job, user: AbstractBaseUser, data: dict[str, Any]) -> Jo
     """Open a new job, planned, that redoes the rejected one."""
     new = Job(
         state=Job.State.PLANNED,
+        kind=record.kind,
+        customer=record.customer,
         requester=record.requester,
         title=record.title,
+        quantity=record.quantity,
         details=record.details,
         plan=record.plan,
         planner=record.planner,

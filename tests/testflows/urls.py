@@ -1,27 +1,7 @@
-from workflows.routing import workflow_urls
-from workflows.views import WorkflowPrintView
+from workflows.routing import process_urls
 
-from . import views
+from .models import Job, Review
 
 app_name = "testflows"
 
-urlpatterns = [
-    *workflow_urls(
-        "job",
-        list_view=views.JobListView,
-        detail_view=views.JobDetailView,
-        create_view=views.JobCreateView,
-        print_view=WorkflowPrintView,
-        prefix="jobs/",
-        initkwargs={"model": views.Job},
-    ),
-    *workflow_urls(
-        "review",
-        list_view=views.ReviewListView,
-        detail_view=views.ReviewDetailView,
-        create_view=views.ReviewCreateView,
-        print_view=WorkflowPrintView,
-        prefix="reviews/",
-        initkwargs={"model": views.Review},
-    ),
-]
+urlpatterns = process_urls(Job, Review)

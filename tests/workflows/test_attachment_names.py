@@ -13,10 +13,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from samples.models import SampleOrder
 from tests.factories import make_png
 from tests.kits import post_data
-from tests.samples.kit import SampleOrderFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from tests.workflow_checks import messages_of, step_url
 from workflows.models import Attachment
 from workflows.uploads import fit_file_name
@@ -31,7 +31,7 @@ LONG_ASCII = "r" * 251 + ".png"  # 255 characters, as many as the form allows
 
 def attach(client, record, name: str, content: bytes):
     return client.post(
-        reverse("samples:sampleorder_attach", args=[record.pk]),
+        reverse("testflows:job_attach", args=[record.pk]),
         {"file": SimpleUploadedFile(name, content), "description": "Long name"},
         follow=True,
     )
@@ -54,7 +54,7 @@ def test_a_file_with_a_name_over_255_bytes_is_attached_on_the_record_page(
     name, media_root, role_user, client_for
 ):
     assert len(name.encode()) >= NAME_MAX
-    record = SampleOrderFactory(state="qa_inspection")
+    record = JobFactory(state="checking")
     client = client_for(role_user("qa"))
     png = make_png()
 
@@ -79,19 +79,19 @@ def test_a_file_with_a_name_over_255_bytes_is_attached_on_the_record_page(
 def test_a_file_with_a_name_over_255_bytes_is_attached_with_a_step(
     media_root, role_user, client_for
 ):
-    record = SampleOrderFactory(state="qa_inspection")
+    record = JobFactory(state="checking")
     png = make_png()
-    data = post_data(SampleOrder, "pass_inspection", seq=record.step_seq, prefixed=True)
-    data["pass_inspection-attachment"] = SimpleUploadedFile(LONG_CHINESE, png)
+    data = post_data(Job, "pass_check", seq=record.step_seq, prefixed=True)
+    data["pass_check-attachment"] = SimpleUploadedFile(LONG_CHINESE, png)
 
-    response = client_for(role_user("qa")).post(step_url(record, "pass_inspection"), data)
+    response = client_for(role_user("qa")).post(step_url(record, "pass_check"), data)
 
     assert response.status_code == 302
     record.refresh_from_db()
-    assert record.state == "passed"
+    assert record.state == "delivered"
     (attachment,) = record.attachments.all()
     check_stored(attachment, LONG_CHINESE, png)
-    assert attachment.state == "qa_inspection"
+    assert attachment.state == "checking"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from django.core import mail
 from django.db import connection, transaction
 
 from tests.factories import UserFactory
-from tests.samples.kit import SampleOrderFactory
+from tests.testflows.kit import JobFactory
 from tests.workflow_checks import together
 from workflows.models import Notification
 from workflows.notify import email
@@ -25,7 +25,7 @@ from workflows.notify.email import BATCH, emails_send, message_id
 
 def pending_notifications(count: int, users: int = 5) -> list[Notification]:
     """``count`` notifications whose email waits, for a few users, in one INSERT."""
-    record = SampleOrderFactory()
+    record = JobFactory()
     ct = ContentType.objects.get_for_model(record)
     readers = UserFactory.create_batch(users)
     return Notification.objects.bulk_create(

@@ -81,6 +81,7 @@ def test_records_created_at_once_get_distinct_consecutive_references():
         return record_start(
             record=Job(
                 requester_id=first.requester_id,
+                customer_id=first.customer_id,
                 title="Same moment",
             ),
             user=first.requester,

@@ -2,6 +2,9 @@
 declared on the model field (so that the record pages and the admin apply
 it): the process apps' models and the engine's models users change in the
 admin. Numbers nobody types (editable=False: counters, versions) are exempt.
+An integer users type counts something (pieces, copies, boards, people): its
+lower bound is at least 1, unless 0 means something for that field
+(``ZERO_ALLOWED``, each with its reason).
 
 SQLite stores integers of 64 bits, PostgreSQL's ``integer`` 32: without a
 bound of its own, 2³¹ passed the form on SQLite and failed the INSERT on
@@ -17,16 +20,27 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django_fsm_log.models import StateLog
 from simple_history.models import HistoricalChanges
 
-from tests.factories import UserFactory
+from tests.factories import CustomerFactory, UserFactory, in_days
+from tests.kits import post_data
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
+from tests.workflow_checks import step_url
 from workflows.admin import ReadOnlyAdmin
 from workflows.models import CalendarDay
 from workflows.validators import FUTURE_DATE, PAST_DATE, latest_date
 
-PROCESS_APPS = ("samples", "proposals", "orders", "research", "complaints")
+# The department's process apps and the engine's test processes.
+PROCESS_APPS = ("samples", "proposals", "orders", "research", "complaints", "testflows")
 NUMBERS = (models.IntegerField, models.DecimalField, models.FloatField)
+INTEGERS = (models.IntegerField,)  # also positive, small and big ones
 DATES = (models.DateField,)  # DateTimeField is a DateField
+
+# Integers users type where 0 means something, as "app.Model.field": the reason.
+# Every other one counts something that is not there at 0 (a sample of 0 pieces).
+ZERO_ALLOWED: dict[str, str] = {}
 
 
 def engine_models_users_edit() -> list[type[models.Model]]:
@@ -65,6 +79,22 @@ def unbounded(field: models.Field) -> bool:
     return not (has_min and has_max)
 
 
+def lowest(field: models.Field) -> object:
+    """The lowest value the field's own declared validators let through, or None."""
+    declared = field.deconstruct()[3].get("validators", [])
+    lows = [v.limit_value for v in declared if isinstance(v, MinValueValidator)]
+    lows = [low() if callable(low) else low for low in lows]
+    return max(lows) if lows else None
+
+
+def counts_from_zero(field: models.Field) -> bool:
+    """An integer users edit that takes 0 (or less): no declared lower bound of 1."""
+    if not field.editable or field.primary_key or not isinstance(field, INTEGERS):
+        return False
+    low = lowest(field)
+    return low is None or low < 1
+
+
 def fields_of(kinds: tuple[type[models.Field], ...]) -> list[tuple[str, models.Field]]:
     return [
         (f"{model._meta.label}.{field.name}", field)
@@ -87,6 +117,38 @@ def test_every_number_users_edit_has_a_lower_and_an_upper_bound():
     assert missing == []
 
 
+def test_every_count_users_type_is_at_least_one():
+    zero = [name for name, field in fields_of(INTEGERS) if counts_from_zero(field)]
+
+    assert [name for name in zero if name not in ZERO_ALLOWED] == []
+
+
+def test_each_integer_allowed_zero_takes_it_and_says_why():
+    """An entry of ``ZERO_ALLOWED`` names an integer users type whose lower bound
+    is 0 (a stale entry, or one whose field now starts at 1, is reported)."""
+    zero = {name for name, field in fields_of(INTEGERS) if counts_from_zero(field)}
+
+    assert {name for name in ZERO_ALLOWED if name not in zero} == set()
+    assert all(reason.strip() for reason in ZERO_ALLOWED.values())
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        (models.PositiveIntegerField(), True),
+        (models.IntegerField(validators=[MaxValueValidator(9)]), True),
+        (models.IntegerField(validators=[MinValueValidator(0), MaxValueValidator(9)]), True),
+        (models.IntegerField(validators=[MinValueValidator(-5), MaxValueValidator(9)]), True),
+        (models.PositiveIntegerField(validators=[MinValueValidator(1)]), False),
+        (models.SmallIntegerField(validators=[MinValueValidator(lambda: 2)]), False),
+        (models.PositiveIntegerField(default=0, editable=False), False),
+        (models.DecimalField(max_digits=5, decimal_places=2), False),  # an amount, not a count
+    ],
+)
+def test_the_check_names_a_count_that_takes_zero(field, expected):
+    assert counts_from_zero(field) is expected
+
+
 def test_every_date_users_edit_has_a_window():
     missing = [name for name, field in fields_of(DATES) if unbounded(field)]
 
@@ -99,6 +161,7 @@ def test_the_walk_sees_the_numbers_and_dates_users_type():
 
     assert numbers >= {
         "samples.SampleOrder.quantity",
+        "testflows.Job.quantity",
         "proposals.ProposalReport.supply_area",
         "proposals.ComparableProject.price",
         "proposals.ComparableProject.area",
@@ -172,3 +235,76 @@ def test_a_calendar_day_outside_its_window_is_refused_in_the_admin(day, error, c
         error = f"Enter a date on or before {limit}, at most five years from today."
     assert response.context["adminform"].form.errors["date"] == [error]
     assert not CalendarDay.objects.exists()
+
+
+# --- A count of zero through the pages ----------------------------------------------------
+
+
+ZERO = "Ensure this value is greater than or equal to 1."
+
+
+def job_snapshot(record: Job) -> tuple[object, ...]:
+    fresh = Job.objects.get(pk=record.pk)
+    return (fresh.state, fresh.step_seq, fresh.quantity, fresh.plan, StateLog.objects.count())
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_a_job_of_no_pieces_is_refused_on_the_creation_page(quantity, role_user, client_for):
+    sales = role_user("sales")
+    data = {
+        "kind": "standard",
+        "customer": CustomerFactory().pk,
+        "requester": sales.pk,
+        "title": "Stools",
+        "quantity": str(quantity),
+        "due_date": in_days(5).isoformat(),
+    }
+
+    response = client_for(sales).post(reverse("testflows:job_create"), data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["quantity"] == [ZERO]
+    assert 'min="1"' in response.content.decode()
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_a_job_scheduled_for_no_pieces_is_refused_and_changes_nothing(role_user, client_for):
+    record = JobFactory(quantity=3)
+    before = job_snapshot(record)
+
+    response = client_for(role_user("sales_assistant")).post(
+        step_url(record, "schedule"),
+        post_data(Job, "schedule", seq=record.step_seq, quantity=0),
+    )
+
+    assert response.status_code == 400
+    (opened,) = [a for a in response.context["actions"] if a["open"]]
+    assert opened["form"].errors["quantity"] == [ZERO]
+    assert job_snapshot(record) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_a_job_of_no_pieces_is_refused_in_the_admin(client_for):
+    record = JobFactory(quantity=3)
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client = client_for(superuser)
+    url = reverse("admin:testflows_job_change", args=[record.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data["quantity"] = "0"
+    data["due_date"] = in_days(5).isoformat()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["quantity"] == [ZERO]
+    assert Job.objects.get(pk=record.pk).quantity == 3

@@ -2,7 +2,7 @@
 showed (its hidden ``_seq``): the record page's forms and the admin's step form
 all send it. A POST without a readable one did not come from the page as
 shown: it is refused with the stale-page message and changes nothing, so
-replaying a repeatable step (a board's follow-up) cannot pile up entries."""
+replaying a repeatable step (a job's follow-up) cannot pile up entries."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from samples.models import Board, SampleOrder
 from tests.factories import UserFactory, make_png
 from tests.kits import post_data
-from tests.samples.kit import BoardFactory, SampleOrderFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from tests.workflow_checks import STALE, messages_of, step_url, url
 from workflows.models import Attachment, Notification, Outbox, SignOff
 
@@ -62,14 +62,12 @@ def snapshot(record: Any) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("value", UNREADABLE, ids=UNREADABLE_IDS)
 def test_a_step_posted_without_a_readable_page_number_is_refused(value, role_user, client_for):
-    record = SampleOrderFactory()
+    record = JobFactory()
     client = client_for(role_user("sales_assistant"))
-    data = with_seq(
-        post_data(SampleOrder, "issue_work_order", seq=record.step_seq, prefixed=True), value
-    )
+    data = with_seq(post_data(Job, "schedule", seq=record.step_seq, prefixed=True), value)
     before = snapshot(record)
 
-    response = client.post(step_url(record, "issue_work_order"), data, follow=True)
+    response = client.post(step_url(record, "schedule"), data, follow=True)
 
     assert response.redirect_chain == [(record.get_absolute_url(), 302)]
     assert STALE in messages_of(response)[0]
@@ -77,39 +75,39 @@ def test_a_step_posted_without_a_readable_page_number_is_refused(value, role_use
 
 
 def test_thirty_follow_ups_posted_without_the_page_number_record_nothing(client_for):
-    board = BoardFactory(state="submitted")
-    client = client_for(board.salesperson)
-    data = with_seq(post_data(Board, "follow_up", seq=board.step_seq), None)
-    before = snapshot(board)
+    job = JobFactory(state="delivered")
+    client = client_for(job.requester)
+    data = with_seq(post_data(Job, "follow_up", seq=job.step_seq), None)
+    before = snapshot(job)
 
-    responses = [client.post(step_url(board, "follow_up"), data) for _ in range(30)]
+    responses = [client.post(step_url(job, "follow_up"), data) for _ in range(30)]
 
     assert {r.status_code for r in responses} == {302}
-    assert snapshot(board) == before
-    page = client.get(board.get_absolute_url())
+    assert snapshot(job) == before
+    page = client.get(job.get_absolute_url())
     assert STALE in messages_of(page)[-1]
     follow_ups = [e for e in page.context["timeline"] if e.get("comment") == "Comment on follow_up"]
     assert follow_ups == []
 
 
 def test_a_follow_up_posted_twice_with_its_page_number_is_recorded_once(client_for):
-    board = BoardFactory(state="submitted")
-    client = client_for(board.salesperson)
-    data = post_data(Board, "follow_up", seq=board.step_seq)
+    job = JobFactory(state="delivered")
+    client = client_for(job.requester)
+    data = post_data(Job, "follow_up", seq=job.step_seq)
 
-    first = client.post(step_url(board, "follow_up"), data)
-    second = client.post(step_url(board, "follow_up"), data, follow=True)
+    first = client.post(step_url(job, "follow_up"), data)
+    second = client.post(step_url(job, "follow_up"), data, follow=True)
 
     assert first.status_code == 302
     assert STALE in messages_of(second)[-1]
-    assert StateLog.objects.for_(board).filter(transition="follow_up").count() == 1
+    assert StateLog.objects.for_(job).filter(transition="follow_up").count() == 1
 
 
 @pytest.mark.parametrize("value", UNREADABLE, ids=UNREADABLE_IDS)
 def test_a_sign_off_posted_without_a_readable_page_number_is_refused(
     value, advance, role_user, client_for
 ):
-    record = advance(SampleOrderFactory(), "rejected")
+    record = advance(JobFactory(), "rejected")
     data = with_seq(
         {"role": "qa", "decision": "agree", "comment": "", "_seq": record.step_seq}, value
     )
@@ -123,7 +121,7 @@ def test_a_sign_off_posted_without_a_readable_page_number_is_refused(
 
 
 def test_a_sign_off_with_its_page_number_is_recorded(advance, role_user, client_for):
-    record = advance(SampleOrderFactory(), "rejected")
+    record = advance(JobFactory(), "rejected")
     data = {"role": "qa", "decision": "agree", "comment": "", "_seq": str(record.step_seq)}
 
     response = client_for(role_user("qa")).post(url(record, "sign"), data, follow=True)
@@ -135,14 +133,12 @@ def test_a_sign_off_with_its_page_number_is_recorded(advance, role_user, client_
 def test_a_step_with_a_file_posted_without_the_page_number_stores_nothing(
     media_root, role_user, client_for
 ):
-    record = SampleOrderFactory(state="qa_inspection")
-    data = with_seq(
-        post_data(SampleOrder, "pass_inspection", seq=record.step_seq, prefixed=True), None
-    )
-    data["pass_inspection-attachment"] = SimpleUploadedFile("passed.png", make_png())
+    record = JobFactory(state="checking")
+    data = with_seq(post_data(Job, "pass_check", seq=record.step_seq, prefixed=True), None)
+    data["pass_check-attachment"] = SimpleUploadedFile("passed.png", make_png())
     before = snapshot(record)
 
-    response = client_for(role_user("qa")).post(step_url(record, "pass_inspection"), data)
+    response = client_for(role_user("qa")).post(step_url(record, "pass_check"), data)
 
     assert response.status_code == 302
     assert snapshot(record) == before
@@ -153,7 +149,7 @@ def test_a_step_with_a_file_posted_without_the_page_number_stores_nothing(
 
 
 def admin_step_url(record: Any, name: str) -> str:
-    return reverse("admin:samples_sampleorder_step", kwargs={"pk": record.pk, "name": name})
+    return reverse("admin:testflows_job_step", kwargs={"pk": record.pk, "name": name})
 
 
 @pytest.fixture
@@ -162,9 +158,9 @@ def manager(db: None) -> Any:
 
 
 def test_the_admins_step_form_posts_the_page_number(manager, client_for):
-    record = SampleOrderFactory()
+    record = JobFactory()
 
-    page = client_for(manager).get(admin_step_url(record, "issue_work_order"))
+    page = client_for(manager).get(admin_step_url(record, "schedule"))
 
     assert page.status_code == 200
     assert f'name="_seq" value="{record.step_seq}"' in page.content.decode()
@@ -174,14 +170,14 @@ def test_the_admins_step_form_posts_the_page_number(manager, client_for):
 def test_the_admins_step_posted_without_a_readable_page_number_is_refused(
     value, manager, client_for
 ):
-    record = SampleOrderFactory()
-    data = with_seq(post_data(SampleOrder, "issue_work_order", seq=record.step_seq), value)
-    change_url = reverse("admin:samples_sampleorder_change", args=[record.pk])
+    record = JobFactory()
+    data = with_seq(post_data(Job, "schedule", seq=record.step_seq), value)
+    change_url = reverse("admin:testflows_job_change", args=[record.pk])
     before = snapshot(record)
 
     client = client_for(manager)
 
-    response = client.post(admin_step_url(record, "issue_work_order"), data)
+    response = client.post(admin_step_url(record, "schedule"), data)
 
     assert (response.status_code, response.url) == (302, change_url)
     assert snapshot(record) == before
@@ -191,11 +187,11 @@ def test_the_admins_step_posted_without_a_readable_page_number_is_refused(
 
 
 def test_the_admins_step_with_its_page_number_is_taken(manager, client_for):
-    record = SampleOrderFactory()
-    data = post_data(SampleOrder, "issue_work_order", seq=record.step_seq)
+    record = JobFactory()
+    data = post_data(Job, "schedule", seq=record.step_seq)
 
-    response = client_for(manager).post(admin_step_url(record, "issue_work_order"), data)
+    response = client_for(manager).post(admin_step_url(record, "schedule"), data)
 
     assert response.status_code == 302
     record.refresh_from_db()
-    assert (record.state, record.order_clerk_id) == ("ordered", manager.pk)
+    assert (record.state, record.planner_id) == ("planned", manager.pk)

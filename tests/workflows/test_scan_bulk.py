@@ -28,9 +28,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
-from samples.models import SampleOrder
 from tests.factories import UserFactory
-from tests.samples.kit import SampleOrderFactory
+from tests.testflows.kit import JobFactory
+from tests.testflows.models import Job
 from tests.workflow_checks import together
 from workflows.models import (
     Escalation,
@@ -55,13 +55,13 @@ HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
 
-def overdue_samples(count: int, salesperson=None, state: str = "ordered") -> list[SampleOrder]:
-    """``count`` samples in ``state`` overdue by three days: each calls for a
+def overdue_jobs(count: int, requester=None, state: str = "planned") -> list[Job]:
+    """``count`` jobs in ``state`` overdue by three days: each calls for a
     reminder (repeat 3) and, with a rule, an escalation of its role."""
-    extra = {"salesperson": salesperson} if salesperson else {}
-    records = SampleOrderFactory.create_batch(count, state=state, **extra)
-    SampleOrder.objects.filter(pk__in=[r.pk for r in records]).update(step_due_at=NOW - 3 * DAY)
-    return list(SampleOrder.objects.filter(pk__in=[r.pk for r in records]).order_by("pk"))
+    extra = {"requester": requester} if requester else {}
+    records = JobFactory.create_batch(count, state=state, **extra)
+    Job.objects.filter(pk__in=[r.pk for r in records]).update(step_due_at=NOW - 3 * DAY)
+    return list(Job.objects.filter(pk__in=[r.pk for r in records]).order_by("pk"))
 
 
 def notes_by_key() -> dict[str, set[int]]:
@@ -83,7 +83,7 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     manager = UserFactory()
     EscalationRule.objects.create(role="sample_room", manager=manager)
     sales = UserFactory(roles=["sales"])
-    records = overdue_samples(count, salesperson=sales)
+    records = overdue_jobs(count, requester=sales)
 
     # Once a scan: the rules, each process model's candidates and who holds
     # the steps of the state. For the chunk: the
@@ -100,7 +100,7 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     assert (result.reminders, result.escalations) == (count, count)
     assert Reminder.objects.count() == Escalation.objects.count() == count
     recipients = {u.pk for u in step_recipients(records[0])}
-    assert len(recipients) == 2  # the sample room and the salesperson
+    assert len(recipients) == 2  # the workshop and the requester
     told = notes_by_key()
     assert told == {
         **{f"reminder:{pk}": recipients for pk in Reminder.objects.values_list("pk", flat=True)},
@@ -120,12 +120,12 @@ def test_each_chunk_with_work_costs_the_same_and_one_with_none_reads_only(
     monkeypatch.setattr(scan, "CHUNK", 10)
     UserFactory(roles=["sample_room"])
     sales = UserFactory(roles=["sales"])
-    overdue_samples(30, salesperson=sales)
+    overdue_jobs(30, requester=sales)
     inserts = 3 if connection.vendor == "postgresql" else 1
     # A chunk: the reminders sent (no rule: no escalation, nothing to read or
     # write for them), the transaction, the INSERTs of reminders and
     # notifications; the owner is read in the first chunk only (the same
-    # salesperson throughout).
+    # requester throughout).
     per_chunk = 1 + 2 + 2 * inserts
 
     # Once a scan: the rules, each model's candidates and who holds the
@@ -145,7 +145,7 @@ def test_a_record_reminded_and_escalated_in_one_chunk_is_told_each_once_in_its_r
     NotificationSettings.objects.create(user=room, language="en")
     manager = UserFactory()
     EscalationRule.objects.create(role="sample_room", manager=manager)
-    (record,) = overdue_samples(1)
+    (record,) = overdue_jobs(1)
 
     reminders_scan(NOW)
 
@@ -153,14 +153,14 @@ def test_a_record_reminded_and_escalated_in_one_chunk_is_told_each_once_in_its_r
     (escalation,) = Escalation.objects.all()
     notes = {(n.key, n.recipient_id): n for n in Notification.objects.all()}
     english = notes[f"reminder:{reminder.pk}", room.pk]
-    chinese = notes[f"reminder:{reminder.pk}", record.salesperson_id]
+    chinese = notes[f"reminder:{reminder.pk}", record.requester_id]
     due = "2026-11-23 10:00"  # three days before NOW, local time
-    assert english.message == f"{record.reference}: “Work order issued” is overdue since {due}"
-    assert chinese.message == f"{record.reference}：“已下达工单”自 {due} 起已逾期"
+    assert english.message == f"{record.reference}: “Planned” is overdue since {due}"
+    assert chinese.message == f"{record.reference}：“已排期”自 {due} 起已逾期"
     assert english.body.endswith(f"{settings.SITE_URL}{record.get_absolute_url()}")
     assert english.url == chinese.url == record.get_absolute_url()
     note = notes[f"escalation:{escalation.pk}", manager.pk]
-    assert note.message == f"逾期上报：{record.reference}“已下达工单”（样版房）自 {due} 起逾期"
+    assert note.message == f"逾期上报：{record.reference}“已排期”（样版房）自 {due} 起逾期"
     assert len(notes) == 3
 
 
@@ -183,18 +183,18 @@ def test_scans_started_at_the_same_moment_send_each_reminder_and_escalation_once
     EscalationRule.objects.create(role="sample_room", manager=UserFactory())
     EscalationRule.objects.create(role="qa", manager=UserFactory())
     sales = UserFactory(roles=["sales"])
-    ordered = overdue_samples(60, salesperson=sales)
-    rejected = overdue_samples(40, salesperson=sales, state="rejected")  # two roles to sign
+    planned = overdue_jobs(60, requester=sales)
+    rejected = overdue_jobs(40, requester=sales, state="rejected")  # two roles to sign
 
     outcomes = together(*[lambda: reminders_scan(NOW)] * scans)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
-    records = ordered + rejected
+    records = planned + rejected
     assert sum(o.reminders for o in outcomes) == len(records) == Reminder.objects.count()
-    expected_escalations = len(ordered) + 2 * len(rejected)
+    expected_escalations = len(planned) + 2 * len(rejected)
     assert sum(o.escalations for o in outcomes) == expected_escalations
     assert Escalation.objects.count() == expected_escalations
-    ct = ContentType.objects.get_for_model(SampleOrder)
+    ct = ContentType.objects.get_for_model(Job)
     assert set(Reminder.objects.values_list("content_type_id", "object_id")) == {
         (ct.pk, r.pk) for r in records
     }
@@ -244,7 +244,7 @@ def lock_held_by_another_scan() -> Iterator[None]:
 
 def check_a_second_scan_ends_at_once(caplog) -> None:
     UserFactory(roles=["sample_room"])
-    overdue_samples(3)
+    overdue_jobs(3)
     caplog.set_level(logging.INFO, logger="workflows.notify.scan")
 
     with lock_held_by_another_scan():
@@ -346,7 +346,7 @@ def test_a_scan_killed_with_sigkill_does_not_block_the_next(caplog):
     SIGKILL: the server lets go of the lock with its connection, and the next
     scan runs."""
     UserFactory(roles=["sample_room"])
-    records = overdue_samples(3)
+    records = overdue_jobs(3)
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),

@@ -9,13 +9,10 @@ import pytest
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 
-from proposals.forms import ResearchPlanForm
-from proposals.models import Proposal
-from samples.forms import ReorderForm
-from samples.models import Board, SampleOrder
 from tests.factories import CustomerFactory, UserFactory, in_days
-from tests.proposals.kit import ProposalFactory
-from tests.samples.kit import SampleOrderFactory
+from tests.testflows.forms import ConsultForm, RedoForm
+from tests.testflows.kit import JobFactory, ReviewFactory
+from tests.testflows.models import Job, Review
 from workflows.declarations import FormFields, Step, form_fields, step
 from workflows.forms import (
     TEXTAREA_ROWS,
@@ -38,125 +35,117 @@ def required_of(form: forms.BaseForm) -> dict[str, bool]:
 
 
 def test_a_steps_fields_become_a_model_form_of_exactly_those_fields():
-    form_class = form_class_of(SampleOrder.step_of("issue_work_order"))
+    form_class = form_class_of(Job.step_of("schedule"))
 
     assert issubclass(form_class, StepModelForm)
-    assert form_class._meta.model is SampleOrder
-    assert form_class._meta.fields == ["quantity", "due_date", "production_plan"]
-    assert form_class.__name__ == "SampleOrderIssueWorkOrderForm"
+    assert form_class._meta.model is Job
+    assert form_class._meta.fields == ["quantity", "due_date", "plan"]
+    assert form_class.__name__ == "JobScheduleForm"
     # Blank on the model, required by the step; the quantity is required by the model.
     assert required_of(form_class()) == {
         "quantity": True,
         "due_date": True,
-        "production_plan": True,
+        "plan": True,
     }
 
 
 def test_fields_the_step_does_not_require_stay_as_the_model_allows():
-    form = form_class_of(SampleOrder.step_of("approve"))()
+    form = form_class_of(Job.step_of("accept"))()
 
-    assert required_of(form) == {"customer_feedback": False}
+    assert required_of(form) == {"feedback": False, "received_on": False}
 
 
 def test_the_form_class_is_built_once_per_step():
-    step_ = SampleOrder.step_of("outsource")
+    step_ = Job.step_of("outsource")
 
     assert form_class_of(step_) is form_class_of(step_)
-    assert form_class_of(step_) is not form_class_of(SampleOrder.step_of("send_by_courier"))
+    assert form_class_of(step_) is not form_class_of(Job.step_of("reject"))
 
 
 def test_dates_get_the_date_picker_and_text_areas_the_engines_rows():
-    form = form_class_of(SampleOrder.step_of("issue_work_order"))()
+    form = form_class_of(Job.step_of("schedule"))()
 
     assert isinstance(form.fields["due_date"].widget, DateInput)
     assert 'type="date"' in str(form["due_date"])
-    plan = form.fields["production_plan"].widget
+    plan = form.fields["plan"].widget
     assert isinstance(plan, forms.Textarea)
     assert plan.attrs["rows"] == TEXTAREA_ROWS == 3
     assert plan.attrs["maxlength"] == "4000"
 
 
 def test_the_models_form_widgets_replace_the_engines():
-    form = form_class_of(Proposal.step_of("recommend"))()
+    form = form_class_of(Review.step_of("consult"))()
+    other = form_class_of(Job.step_of("schedule"))()  # Job names no widget for its plan
 
-    assert isinstance(form.fields["recommendation"].widget, forms.RadioSelect)
-    assert form.fields["developer_background"].widget.attrs["rows"] == 4
-    assert form.fields["recommendation_reason"].widget.attrs["rows"] == TEXTAREA_ROWS
+    assert isinstance(form.fields["priority"].widget, forms.RadioSelect)
+    assert form.fields["summary"].widget.attrs["rows"] == 4
+    assert other.fields["plan"].widget.attrs["rows"] == TEXTAREA_ROWS
 
 
 def test_the_form_edits_the_record_it_is_given():
-    record = SampleOrderFactory()
-    data = {"quantity": "7", "due_date": in_days(4).isoformat(), "production_plan": "Cut, sew"}
+    record = JobFactory()
+    data = {"quantity": "7", "due_date": in_days(4).isoformat(), "plan": "Cut, sew"}
 
-    form = transition_form(SampleOrder.step_of("issue_work_order"), record, data=data)
+    form = transition_form(Job.step_of("schedule"), record, data=data)
 
     assert form.is_valid(), form.errors
     assert form.instance is record
     form.save()
     record.refresh_from_db()
-    assert (record.quantity, record.due_date, record.production_plan) == (7, in_days(4), "Cut, sew")
+    assert (record.quantity, record.due_date, record.plan) == (7, in_days(4), "Cut, sew")
 
 
 def test_a_date_the_step_declares_not_in_past_refuses_yesterday_and_takes_today():
-    step_ = SampleOrder.step_of("outsource")
-    record = SampleOrderFactory(state="in_production")
-    data = {"outsource_vendor": "Foshan Works", "outsource_process": "Coating"}
+    step_ = Job.step_of("outsource")
+    record = JobFactory(state="working")
 
-    past = transition_form(
-        step_, record, data={**data, "outsource_return_date": in_days(-1).isoformat()}
-    )
-    today = transition_form(
-        step_, record, data={**data, "outsource_return_date": in_days(0).isoformat()}
-    )
+    past = transition_form(step_, record, data={"return_date": in_days(-1).isoformat()})
+    today = transition_form(step_, record, data={"return_date": in_days(0).isoformat()})
 
     assert not past.is_valid()
-    assert past.errors["outsource_return_date"] == ["This date is in the past."]
+    assert past.errors["return_date"] == ["This date is in the past."]
     assert today.is_valid(), today.errors
 
 
 def test_a_date_not_declared_not_in_past_may_be_in_the_past():
     form = transition_form(
-        Board.step_of("record_signature"),
+        Job.step_of("accept"),
         None,
-        data={"customer_signatory": "Ms. Lin", "signed_on": in_days(-3).isoformat()},
+        data={"feedback": "Fine.", "received_on": in_days(-3).isoformat()},
     )
 
     assert form.is_valid(), form.errors
 
 
 def test_a_step_may_build_its_fields_on_a_form_with_its_own_validation():
-    record = ProposalFactory(state="planning", pitch_deadline=in_days(20))
-    step_ = Proposal.step_of("start_research")
+    record = ReviewFactory(deadline=in_days(20))
+    step_ = Review.step_of("consult")
     data = {
-        "developer_requirements": "Pricing first.",
-        "research_plan": "Visit the site.",
-        "preliminary_due": in_days(21).isoformat(),
+        "summary": "Three options.",
+        "priority": "high",
+        "opinions_due": in_days(21).isoformat(),
     }
 
     form = transition_form(step_, record, data=data)
 
-    assert issubclass(form_class_of(step_), ResearchPlanForm)
-    assert form_class_of(step_)._meta.fields == [
-        "developer_requirements",
-        "research_plan",
-        "preliminary_due",
-    ]
+    assert issubclass(form_class_of(step_), ConsultForm)
+    assert form_class_of(step_)._meta.fields == ["summary", "priority", "opinions_due"]
     assert not form.is_valid()
-    assert form.errors["preliminary_due"] == [
-        f"The preliminary report must be due before the pitch deadline ({in_days(20).isoformat()})."
+    assert form.errors["opinions_due"] == [
+        f"The opinions must be due before the review's deadline ({in_days(20).isoformat()})."
     ]
-    assert form.fields["research_plan"].widget.attrs["rows"] == 4
+    assert form.fields["summary"].widget.attrs["rows"] == 4
 
 
 def test_a_step_with_a_form_of_its_own_and_no_fields_keeps_it():
-    assert form_class_of(SampleOrder.step_of("reorder")) is ReorderForm
-    assert form_class_of(SampleOrder.step_of("start_production")) is None
+    assert form_class_of(Job.step_of("redo")) is RedoForm
+    assert form_class_of(Job.step_of("start")) is None
 
 
 def test_the_engine_adds_the_comment_and_the_attachment_to_the_built_form():
-    form = transition_form(SampleOrder.step_of("approve"), None)
+    form = transition_form(Job.step_of("accept"), None)
 
-    assert list(form.fields) == ["customer_feedback", "comment", "attachment"]
+    assert list(form.fields) == ["feedback", "received_on", "comment", "attachment"]
     assert form.fields["comment"].required is False
 
 
@@ -176,24 +165,24 @@ def test_required_must_name_one_of_the_forms_fields():
 def test_a_field_the_model_does_not_have_is_refused_at_binding():
     odd = step(label="Odd", roles=["sales"], fields=["due_date", "colour"])["workflow_step"]
 
-    with pytest.raises(ImproperlyConfigured, match="SampleOrder has no field 'colour'"):
-        odd.bind(SampleOrder, "odd")
+    with pytest.raises(ImproperlyConfigured, match="Job has no field 'colour'"):
+        odd.bind(Job, "odd")
 
 
 def test_a_field_the_engine_sets_is_not_editable_in_a_form():
-    odd = step(label="Odd", roles=["sales"], fields=["round"])["workflow_step"]
+    odd = step(label="Odd", roles=["sales"], fields=["rework_count"])["workflow_step"]
 
-    with pytest.raises(ImproperlyConfigured, match=r"SampleOrder.round is not an editable field"):
-        odd.bind(SampleOrder, "odd")
+    with pytest.raises(ImproperlyConfigured, match=r"Job.rework_count is not an editable field"):
+        odd.bind(Job, "odd")
 
 
 def test_one_step_with_fields_cannot_serve_two_transitions():
     shared: Step = step(label="Shared", roles=["sales"], fields=["due_date"])["workflow_step"]
-    shared.bind(SampleOrder, "first")
-    shared.bind(SampleOrder, "first")  # the same transition again (another source): fine
+    shared.bind(Job, "first")
+    shared.bind(Job, "first")  # the same transition again (another source): fine
 
     with pytest.raises(ImproperlyConfigured, match="each transition needs its own"):
-        shared.bind(Board, "second")
+        shared.bind(Review, "second")
 
 
 def test_an_unbound_step_with_fields_says_so():
@@ -207,32 +196,33 @@ def test_a_base_form_must_be_a_step_model_form():
     spec = form_fields(["due_date"])
 
     with pytest.raises(ImproperlyConfigured, match="must subclass"):
-        model_form_class(SampleOrder, spec, forms.ModelForm)
+        model_form_class(Job, spec, forms.ModelForm)
 
 
 # --- The creation form ------------------------------------------------------------------
 
 
 def test_the_creation_form_is_the_models_declared_fields():
-    form_class = create_form_class(SampleOrder)
+    form_class = create_form_class(Job)
 
-    assert isinstance(SampleOrder.create_form, FormFields)
+    assert isinstance(Job.create_form, FormFields)
     assert form_class._meta.fields == [
+        "kind",
         "customer",
-        "salesperson",
-        "product_name",
-        "product_code",
+        "requester",
+        "title",
         "quantity",
-        "requirements",
-        "materials",
+        "details",
         "due_date",
     ]
-    assert create_form_class(SampleOrder) is form_class
+    assert create_form_class(Job) is form_class
     form = form_class()
     # A label of this form only; the widgets the model declares; the engine's rows.
     assert form.fields["due_date"].label == "requested due date"
-    assert form.fields["materials"].widget.attrs["rows"] == 2
-    assert form.fields["requirements"].widget.attrs["rows"] == TEXTAREA_ROWS
+    assert form.fields["details"].widget.attrs["rows"] == 2
+    step_form = form_class_of(Job.step_of("schedule"))()
+    assert step_form.fields["due_date"].label == "Due date"
+    assert step_form.fields["plan"].widget.attrs["rows"] == TEXTAREA_ROWS
 
 
 def test_the_creation_form_offers_the_declared_choices_and_the_owner_roles_members():
@@ -240,37 +230,39 @@ def test_the_creation_form_offers_the_declared_choices_and_the_owner_roles_membe
     seller, retired = UserFactory(roles=["sales"]), UserFactory(roles=["sales"], is_active=False)
     other = UserFactory(roles=["qa"])
 
-    sample_form = create_form_class(SampleOrder)()
-    board_form = create_form_class(Board)()
+    job_form = create_form_class(Job)()
+    # The same fields declared without a limit offer every customer.
+    unlimited_form = model_form_class(Job, form_fields(["customer", "requester"]))()
 
-    assert set(sample_form.fields["customer"].queryset) == {active}
-    assert set(board_form.fields["customer"].queryset) == {active, inactive}
-    for form in (sample_form, board_form):
-        assert set(form.fields["salesperson"].queryset) == {seller}
-        assert not {retired, other} & set(form.fields["salesperson"].queryset)
+    assert set(job_form.fields["customer"].queryset) == {active}
+    assert set(unlimited_form.fields["customer"].queryset) == {active, inactive}
+    for form in (job_form, unlimited_form):
+        assert set(form.fields["requester"].queryset) == {seller}
+        assert not {retired, other} & set(form.fields["requester"].queryset)
 
 
 def test_the_creation_form_refuses_what_it_does_not_offer():
     seller = UserFactory(roles=["sales"])
     data = {
+        "kind": "standard",
         "customer": CustomerFactory(active=False).pk,
-        "salesperson": UserFactory(roles=["qa"]).pk,
-        "product_name": "Kettle",
+        "requester": UserFactory(roles=["qa"]).pk,
+        "title": "Kettle",
         "quantity": "1",
-        "requirements": "Blue",
+        "details": "Blue",
         "due_date": in_days(-1).isoformat(),
     }
 
-    form = create_form_class(SampleOrder)(data)
+    form = create_form_class(Job)(data)
 
     assert not form.is_valid()
-    assert set(form.errors) == {"customer", "salesperson", "due_date"}
+    assert set(form.errors) == {"customer", "requester", "due_date"}
     assert form.errors["due_date"] == ["This date is in the past."]
-    fixed = {**data, "customer": CustomerFactory().pk, "salesperson": seller.pk}
-    assert create_form_class(SampleOrder)({**fixed, "due_date": in_days(1).isoformat()}).is_valid()
+    fixed = {**data, "customer": CustomerFactory().pk, "requester": seller.pk}
+    assert create_form_class(Job)({**fixed, "due_date": in_days(1).isoformat()}).is_valid()
 
 
 def test_a_model_without_a_creation_form_has_none(monkeypatch):
-    monkeypatch.setattr(Board, "create_form", None)
+    monkeypatch.setattr(Review, "create_form", None)
 
-    assert create_form_class(Board) is None
+    assert create_form_class(Review) is None

@@ -82,7 +82,7 @@ def test_a_walk_takes_each_step_through_the_service_with_the_paths_data(plain, p
     record = plain.walk(
         record,
         [
-            ("schedule", {"due_date": in_days(9), "plan": "Cut, then check"}),
+            ("schedule", {"quantity": 3, "due_date": in_days(9), "plan": "Cut, then check"}),
             "start",
             ("outsource", {"return_date": in_days(3)}),
         ],
@@ -107,7 +107,7 @@ def test_the_walkers_data_is_laid_under_the_paths():
 
     def data_for(model: type, name: str) -> dict[str, Any]:
         given.append((model, name))
-        return {"due_date": in_days(4), "plan": "The walker's plan"}
+        return {"quantity": 2, "due_date": in_days(4), "plan": "The walker's plan"}
 
     walker = Walker(user_for=lambda role: UserFactory(roles=[role]), data_for=data_for)
 
@@ -149,7 +149,9 @@ def test_a_path_signs_where_it_says_with_each_departments_comment(plain, people)
 
 
 def test_a_walk_to_a_state_goes_along_the_shortest_path(plain):
-    plain.data_for = lambda model, name: {"summary": "Two options."} if name == "consult" else {}
+    plain.data_for = lambda model, name: (
+        {"summary": "Two options.", "priority": "low"} if name == "consult" else {}
+    )
 
     record = plain(ReviewFactory(), "deciding")
 

@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
@@ -64,6 +65,17 @@ class WorkflowQuerySet(models.QuerySet):
         return self.open().filter(step_due_at__lt=now or timezone.now())
 
 
+class ProcessLabel:
+    """A record type's name in the menu, its list's and record's titles, the
+    inbox and messages: its ``Meta.verbose_name_plural``, capitalised. The
+    record type is named once, in ``Meta`` (``verbose_name`` for one record:
+    the create button, the creation page, the printout; the plural for the
+    list), so the pages, the admin and the menu agree in every language."""
+
+    def __get__(self, instance: Any, owner: type[models.Model]) -> str | Promise:
+        return capfirst(owner._meta.verbose_name_plural)
+
+
 class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     """Base of every process record.
 
@@ -90,7 +102,7 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     subject_related: ClassVar[tuple[str, ...]] = ()  # what ``subject`` reads, fetched with it
     remind_before: ClassVar[dt.timedelta] = dt.timedelta(days=1)
     remind_every: ClassVar[dt.timedelta] = dt.timedelta(days=1)
-    process_label: ClassVar[str | Promise] = ""
+    process_label = ProcessLabel()  # from Meta.verbose_name_plural, never declared
     # Roles granted the right to open a record (``add_<model>``) on migrate.
     creator_roles: ClassVar[tuple[str, ...]] = ()
     # How the timeline names an audit entry that opens a record rather than
@@ -204,7 +216,7 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     @classmethod
     def process_name(cls) -> str | Promise:
         """The process as menus and sections name it."""
-        return cls.process_label or cls._meta.verbose_name_plural
+        return cls.process_label
 
     @classmethod
     def state_label(cls, state: str | None) -> str | Promise:

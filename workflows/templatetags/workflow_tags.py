@@ -57,6 +57,21 @@ def roles_of(user: Any) -> str:
     return separator.join(str(role_label(code)) for code in sorted(user_roles(user)))
 
 
+@register.simple_tag
+def colon() -> str:
+    """What follows a label before its value in the reader's language: ": " in
+    English, the full-width "：" in Chinese. A template never types a colon
+    after a translated label or a value (tests/workflows/test_punctuation.py)."""
+    return pgettext("label separator", ": ")
+
+
+@register.simple_tag
+def comma() -> str:
+    """What separates two parts of one value (a person and a date): ", " in
+    English, the full-width "，" in Chinese."""
+    return pgettext("clause separator", ", ")
+
+
 @register.filter
 def join_list(items: Any) -> str:
     return pgettext("list separator", ", ").join(str(i) for i in items)
