@@ -38,7 +38,13 @@ def delete_url(record) -> str:
 
 
 def job_form(job, **changes) -> dict:
-    data = {"requester": job.requester_id, "title": job.title, "details": job.details}
+    data = {
+        "requester": job.requester_id,
+        "kind": job.kind,
+        "customer": job.customer_id,
+        "title": job.title,
+        "details": job.details,
+    }
     return {**data, **changes, "_save": "Save"}
 
 
@@ -246,7 +252,16 @@ def test_the_marketing_manager_keeps_customers_and_the_calendar(client_for):
     ):
         assert client.get(reverse(f"admin:{name}")).status_code == 200, name
     response = client.post(
-        reverse("admin:orders_customer_add"), {"code": "C-900", "name": "Galaxy", "active": "on"}
+        reverse("admin:orders_customer_add"),
+        {
+            "code": "C-900",
+            "name": "Galaxy",
+            "active": "on",
+            "credit_limit": "0",
+            # The contacts' inline, empty.
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     assert Customer.objects.filter(code="C-900").exists()
@@ -259,8 +274,10 @@ def test_the_marketing_manager_keeps_customers_and_the_calendar(client_for):
     group.permissions.remove(group.permissions.get(codename="delete_customer"))
     sync_roles()
     assert not group.permissions.filter(codename="delete_customer").exists()
-    # Sales are not given the admin's customers.
-    assert not Group.objects.get(name="sales").permissions.filter(codename="add_customer").exists()
+    # Sales keep customers on the app's pages, not in the admin (they are no staff).
+    sales = UserFactory(roles=["sales"])
+    assert Group.objects.get(name="sales").permissions.filter(codename="add_customer").exists()
+    assert client_for(sales).get(reverse("admin:orders_customer_add")).status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from tests.testflows.models import Job
 from workflows.filters import list_columns, parse_sort
 from workflows.models import SavedFilter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "columns")]
 
 LIST = reverse("testflows:job_list")
 HEADINGS = ["Reference", "Title", "Requester", "Due date", "Times reworked", "State", "Step due"]
@@ -65,6 +65,16 @@ def xlsx_rows(response: Any) -> list[list[Any]]:
     rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
     # A read-only sheet leaves out the empty cells that end a row.
     return [row + [None] * (len(rows[0]) - len(row)) for row in rows]
+
+
+@pytest.fixture
+def columns(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The job list shows these columns here: a title, a person, a date that may
+    be empty and a number, each sorting its own way."""
+    monkeypatch.setattr(Job, "list_columns", ("title", "requester", "due_date", "rework_count"))
+    list_columns.cache_clear()
+    yield
+    list_columns.cache_clear()
 
 
 @pytest.fixture
@@ -340,17 +350,18 @@ def _queries(client: Any, url: str, read: bool = False) -> int:
 
 @pytest.mark.parametrize(
     ("url", "read", "bound"),
-    [(LIST, False, 10), (export_url("csv"), True, 5), (export_url("xlsx"), True, 5)],
+    [(LIST, False, 11), (export_url("csv"), True, 5), (export_url("xlsx"), True, 5)],
 )
-def test_the_list_and_its_exports_make_as_many_queries_for_3_records_as_for_40(
+def test_the_list_and_its_exports_make_as_many_queries_for_30_records_as_for_70(
     url, read, bound, viewer, client_for
 ):
+    # Both sizes fill more than a page, so the list counts its rows at both.
     requesters = UserFactory.create_batch(3, roles=["sales"])
-    for i in range(3):
+    for i in range(30):
         JobFactory(requester=requesters[i % 3])
     client = client_for(viewer)
     few = _queries(client, url, read)
-    for i in range(37):
+    for i in range(40):
         JobFactory(requester=requesters[i % 3])
 
     many = _queries(client, url, read)
