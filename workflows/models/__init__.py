@@ -17,10 +17,12 @@ from .messages import (
     Escalation,
     EscalationRule,
     Notification,
+    NotificationPreference,
     NotificationSettings,
     Outbox,
     Reminder,
     ScheduleRun,
+    render_text,
 )
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Escalation",
     "EscalationRule",
     "Notification",
+    "NotificationPreference",
     "NotificationSettings",
     "Outbox",
     "ReferenceCounter",
@@ -40,4 +43,5 @@ __all__ = [
     "WorkflowModel",
     "WorkflowQuerySet",
     "attachment_path",
+    "render_text",
 ]
