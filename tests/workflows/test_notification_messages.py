@@ -119,7 +119,7 @@ TYPED = 'Tom & Jerry\'s <b>"best"</b> mug'
 
 
 def test_a_plain_text_email_is_not_html_escaped(advance, role_user, client_for):
-    record, room, note = told_of_schedule(advance, role_user, title=TYPED, comment=TYPED)
+    record, room, _note = told_of_schedule(advance, role_user, title=TYPED, comment=TYPED)
 
     emails_send()
 
