@@ -17,10 +17,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from orders.models import Customer
-from workflows.models import WorkflowModel
+from workflows.models import NotificationPreference, WorkflowModel
 from workflows.services import record_start
 
 
@@ -106,3 +107,14 @@ def make_png(width: int = 2, height: int = 2) -> bytes:
         + _png_chunk(b"IDAT", zlib.compress(rows))
         + _png_chunk(b"IEND", b"")
     )
+
+
+def hears_every_step(user: Any, *models: Any) -> None:
+    """``user`` chose to hear of every step of their records of ``models``
+    (by default, only of the steps waiting for them and of the outcome)."""
+    for model in models:
+        NotificationPreference.objects.update_or_create(
+            user=user,
+            content_type=ContentType.objects.get_for_model(model),
+            defaults={"level": NotificationPreference.Level.ALL},
+        )

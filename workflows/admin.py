@@ -315,9 +315,13 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["recipient", "message", "created_at", "read_at", "emailed_at"]
+    list_display = ["recipient", "line", "created_at", "read_at", "emailed_at"]
     list_filter = [("read_at", admin.EmptyFieldListFilter), "email_pending"]
-    search_fields = ["message", "recipient__username"]
+    search_fields = ["key", "message", "recipient__username"]
+
+    @admin.display(description=gettext_lazy("message"))
+    def line(self, note: Notification) -> str:
+        return note.line
 
 
 @admin.register(DefaultGrant)

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,7 +20,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .declarations import FormFields, Step, step_of
-from .models import NotificationSettings, SignOff, WorkflowModel
+from .models import NotificationPreference, NotificationSettings, SignOff, WorkflowModel
 from .roles import role_members, user_label
 from .uploads import UploadValidator
 
@@ -290,6 +291,47 @@ class NotificationSettingsForm(forms.ModelForm):
             ("", _("The site's language (%(language)s)") % {"language": site}),
             *settings.LANGUAGES,
         ]
+
+
+class NotificationPreferencesForm(forms.Form):
+    """How much the user hears of each process they take part in: one
+    choice a process (``NotificationPreference``), the default where they
+    never chose."""
+
+    def __init__(
+        self,
+        *args: Any,
+        processes: list[type[WorkflowModel]],
+        chosen: dict[int, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.processes: dict[str, ContentType] = {}
+        levels = NotificationPreference.Level
+        for model in processes:
+            ct = ContentType.objects.get_for_model(model)
+            name = f"process_{ct.pk}"
+            self.processes[name] = ct
+            self.fields[name] = forms.ChoiceField(
+                label=model.process_name(),
+                choices=levels.choices,
+                initial=chosen.get(ct.pk, NotificationPreference.DEFAULT),
+                widget=forms.RadioSelect,
+                required=False,  # left out of a POST: the choice stays
+            )
+
+    def save(self, user: Any) -> None:
+        """Keep a row for each choice other than the default, none for it."""
+        for name, ct in self.processes.items():
+            level = self.cleaned_data.get(name)
+            if not level:
+                continue
+            if level == NotificationPreference.DEFAULT:
+                NotificationPreference.objects.filter(user=user, content_type=ct).delete()
+            else:
+                NotificationPreference.objects.update_or_create(
+                    user=user, content_type=ct, defaults={"level": level}
+                )
 
 
 def transition_form(

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from .models import (
     ADMIN_CHANGE,
     Escalation,
     EscalationRule,
+    NotificationPreference,
     SignOff,
     WorkflowModel,
     admin_history,
@@ -89,18 +90,24 @@ def _holders(ct: ContentType, codenames: set[str]) -> Q:
 
 
 def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) -> list[Any]:
-    """Users who can act on the record's current step, and its owner.
+    """Users who can act on the record's current step, and its owner, as
+    each chose to hear of the process (``NotificationPreference``): nothing
+    for those who chose nothing; the owner who cannot act on the step only
+    if they chose every step, or the record reached its outcome (a final
+    state) and they did not choose nothing.
 
     A step with a record rule (only the salesperson) counts only the users
     the rule lets act on this record, not everyone holding the role. A scan
-    passes a ``cache`` so that who holds a state's rights is read once.
+    passes a ``cache`` so that who holds a state's rights is read once. The
+    choices are read in the same queries as the users: constant queries.
     """
     cache = {} if cache is None else cache
     model = type(record)
-    state_key = (model._meta.label_lower, record.state)
+    label = model._meta.label_lower
+    state_key = (label, record.state)
     if state_key not in cache:
-        users = _recipient_users()
         ct = ContentType.objects.get_for_model(model)
+        users = _recipient_users().exclude(Exists(_chose(ct, NotificationPreference.Level.NONE)))
         free: set[str] = set()
         ruled: list[tuple[Any, list[Any]]] = []
         roles: set[str] = set()
@@ -124,11 +131,12 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     found = dict(base)
     owner_id = record.owner_id
     if owner_id is not None and owner_id not in found:
-        owner_key = ("owner", owner_id)
+        owner_key = ("owner", label, owner_id)
         if owner_key not in cache:
-            cache[owner_key] = _recipient_users().filter(pk=owner_id).first()
-        if cache[owner_key] is not None:
-            found[owner_id] = cache[owner_key]
+            owners_prefetch([record], cache)
+        owner = cache[owner_key]
+        if owner is not None and _owner_told(owner.notify_level, record):
+            found[owner_id] = owner
     for rule, holders in ruled:
         for user in holders:
             if user.pk not in found and rule.allows(record, user):
@@ -136,19 +144,42 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     return sorted(found.values(), key=lambda u: u.pk)
 
 
+def _chose(ct: ContentType, level: str | None = None) -> QuerySet:
+    """The choice of the user of the outer query for the process of ``ct``
+    (of ``level``, if given)."""
+    chosen = NotificationPreference.objects.filter(user=OuterRef("pk"), content_type=ct)
+    return chosen.filter(level=level) if level else chosen
+
+
+def _owner_told(level: str | None, record: WorkflowModel) -> bool:
+    """Whether an owner who cannot act on the step hears of it."""
+    levels = NotificationPreference.Level
+    level = level or NotificationPreference.DEFAULT
+    return level == levels.ALL or (level == levels.MINE and record.is_final)
+
+
 def owners_prefetch(records: Iterable[WorkflowModel], cache: dict[Any, Any]) -> None:
-    """Read the owners of ``records`` that ``cache`` does not hold yet, in one
-    query, for ``step_recipients`` to find there (the scan, once a chunk)."""
+    """Read the owners of ``records`` (of one model) that ``cache`` does not
+    hold yet, each with their choice for the process, in one query, for
+    ``step_recipients`` to find there (the scan, once a chunk)."""
+    records = list(records)
+    if not records:
+        return
+    model = type(records[0])
+    label = model._meta.label_lower
     wanted = {
         owner_id
         for record in records
-        if (owner_id := record.owner_id) is not None and ("owner", owner_id) not in cache
+        if (owner_id := record.owner_id) is not None and ("owner", label, owner_id) not in cache
     }
     if not wanted:
         return
-    found = {user.pk: user for user in _recipient_users().filter(pk__in=wanted)}
+    ct = ContentType.objects.get_for_model(model)
+    owners = _recipient_users().filter(pk__in=wanted)
+    owners = owners.annotate(notify_level=Subquery(_chose(ct).values("level")[:1]))
+    found = {user.pk: user for user in owners}
     for owner_id in wanted:
-        cache["owner", owner_id] = found.get(owner_id)  # None: inactive, told nothing
+        cache["owner", label, owner_id] = found.get(owner_id)  # None: inactive, told nothing
 
 
 def _recipient_users() -> QuerySet:

@@ -10,6 +10,12 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("notifications/", notification_views.notifications_view, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/latest/", notification_views.notifications_menu, name="notifications_menu"),
+    path(
+        "notifications/<int:pk>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path(
         "notifications/settings/",
         notification_views.notification_settings_view,

@@ -68,12 +68,14 @@ def test_the_overdue_step_reaches_the_desk_and_the_manager_in_the_browser(
     unread = room.get_by_test_id("unread")
     expect(unread).to_be_visible()
     count = int(unread.inner_text())
-    room.get_by_title("Notifications").click()
+    room.get_by_test_id("bell").click()
+    room.get_by_test_id("bell-all").click()
     notes = room.get_by_test_id("notifications")
-    # Messages are written in the site's language (Chinese) when they are made.
+    # Messages are rendered in the language of the page that shows them.
     told = Notification.objects.get(recipient=e2e_users["sample_room"], key__startswith="reminder:")
-    assert record.reference in told.message
-    reminder = notes.locator("li", has_text=told.message)
+    line = told.render("en")[0]
+    assert line.startswith(f"{record.reference} Enamel mug 350 ml · ")
+    reminder = notes.locator("li", has_text=line)
     expect(reminder).to_have_count(1)
     desks.shoot(room, "deadline-01-notifications")
     reminder.get_by_role("button", name="Mark as read").click()
@@ -81,7 +83,7 @@ def test_the_overdue_step_reaches_the_desk_and_the_manager_in_the_browser(
         expect(room.get_by_test_id("unread")).to_have_text(str(count - 1))
     else:
         expect(room.get_by_test_id("unread")).to_have_count(0)
-    expect(notes.locator("li.list-group-item-info", has_text=told.message)).to_have_count(0)
+    expect(notes.locator("li.list-group-item-info", has_text=line)).to_have_count(0)
 
     # The sample room chooses the daily digest instead of an email each time.
     room.get_by_test_id("notification-settings").click()

@@ -23,6 +23,10 @@ def test_the_sample_room_is_told_of_a_work_order_in_its_own_language(advance, ro
 
     mine = Notification.objects.get(recipient=english)
     theirs = Notification.objects.get(recipient=chinese)
-    assert mine.message == f"{record.reference} (Sample orders) is now “Work order issued”"
-    assert theirs.message == f"{record.reference}（样品单）已进入“已下达工单”"
-    assert "Due" in mine.body and "截止时间" in theirs.body
+    name = f"{record.reference} {record.product_name} · {record.customer.name}"
+    line, text = mine.render(NotificationSettings.language_of(english))
+    assert line == f"{name} (Sample orders) is now “Work order issued”"
+    assert "Due: " in text
+    line, text = theirs.render(NotificationSettings.language_of(chinese))
+    assert line == f"{name}（样品单）已进入“已下达工单”"
+    assert "截止时间：" in text

@@ -23,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 
 from config.celery import app
-from tests.factories import UserFactory
+from tests.factories import UserFactory, hears_every_step
 from tests.kits import step_data
 from tests.testflows.kit import JobFactory
 from tests.testflows.models import Job
@@ -99,6 +99,7 @@ def test_worker_creates_one_notification_per_recipient_after_commit(worker):
     room = UserFactory(roles=["sample_room"])
     clerk = UserFactory(roles=["sales_assistant"])
     record = JobFactory()
+    hears_every_step(record.requester, Job)
     broker = "redis" if settings.CELERY_BROKER_URL.startswith("redis") else "filesystem"
     # The record's creation queued the delivery of its own outbox entry. The
     # test waits for the worker to finish it without touching the database:

@@ -280,7 +280,9 @@ def test_the_message_id_is_the_notifications_own_at_the_senders_domain(told):
     note = told["immediate"][1]
     (email,) = [m for m in mail.outbox if m.to == [told["immediate"][0].email]]
     assert email.extra_headers["Message-ID"] == f"<notification-{note.pk}@example.org>"
-    assert (email.subject, email.body) == (note.message, note.body)
+    assert (email.subject, email.body) == note.render(
+        NotificationSettings.language_of(note.recipient)
+    )
 
 
 @pytest.mark.django_db

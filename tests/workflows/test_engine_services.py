@@ -21,7 +21,14 @@ from tests.kits import step_data
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
 from workflows.declarations import step_of
-from workflows.models import DefaultGrant, Notification, Outbox, ReferenceCounter
+from workflows.models import (
+    DefaultGrant,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    Outbox,
+    ReferenceCounter,
+)
 from workflows.notify.email import emails_send
 from workflows.registry import process_models, sync_roles, transition_codename
 from workflows.roles import ROLES
@@ -238,6 +245,11 @@ def scheduled_job(role_user, advance):
         "other_sales": UserFactory(roles=["sales"]),
     }
     record = JobFactory()
+    # The requester chose to hear of every step of their jobs (by default
+    # only of those waiting for them and of the outcome).
+    NotificationPreference.objects.create(
+        user=record.requester, content_type=ContentType.objects.get_for_model(Job), level="all"
+    )
     clerk = role_user("sales_assistant")
     record = advance.take(record, "schedule", user=clerk)
     return record, clerk, people
@@ -258,8 +270,8 @@ def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(schedule
     assert sorted(notes.values_list("recipient_id", flat=True)) == sorted(expected)
     assert {n.key for n in notes} == {f"step:{ct.pk}:{record.pk}:{record.step_seq}"}
     assert all(n.url == record.get_absolute_url() for n in notes)
-    assert all(record.reference in n.message for n in notes)
-    assert all(record.reference in n.body for n in notes)
+    assert all(f"{record.reference} {record.title}" in n.line for n in notes)
+    assert all(record.reference in n.text for n in notes)
     # The emails go after the commit, with the delivery run, not inside the task.
     assert mail.outbox == []
     assert all(n.email_pending and n.emailed_at is None for n in notes)
@@ -274,8 +286,8 @@ def test_notify_step_tells_each_recipient_once_and_is_safe_to_run_twice(schedule
     by_address = {n.recipient.email: n for n in notes.select_related("recipient")}
     for message in mail.outbox:
         note = by_address[message.to[0]]
-        assert message.subject == note.message
-        assert message.body == note.body
+        line, text = note.render(NotificationSettings.language_of(note.recipient))
+        assert (message.subject, message.body) == (line, text)
         assert message.extra_headers["Message-ID"] == f"<notification-{note.pk}@example.org>"
     assert not notes.filter(email_pending=True).exists()
     assert not notes.filter(emailed_at__isnull=True).exists()

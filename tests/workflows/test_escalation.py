@@ -99,7 +99,7 @@ def test_an_overdue_step_goes_once_to_the_roles_manager_when_the_limit_passes():
     assert escalation.resolved_at is None
     (note,) = escalation_notes(rule.manager)
     assert note.key == f"escalation:{escalation.pk}"
-    assert record.reference in note.message
+    assert f"{record.reference} {record.title}" in note.line
     assert note.url == record.get_absolute_url()
     assert note.email_pending  # the manager never chose: immediate emails
     assert open_escalations(record) == [escalation]

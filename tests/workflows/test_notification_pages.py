@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from workflows.models import (
     Notification,
     NotificationSettings,
 )
+from workflows.notify.email import emails_send
 from workflows.notify.scan import reminders_scan
 from workflows.services import attachment_add
 from workflows.tasks import notify_step
@@ -273,6 +275,18 @@ def test_each_reader_is_told_in_their_own_language(advance, role_user):
 
     mine = Notification.objects.get(recipient=english)
     theirs = Notification.objects.get(recipient=chinese)
-    assert mine.message == f"{record.reference} (Test jobs) is now “Planned”"
-    assert theirs.message == f"{record.reference}（测试工单）已进入“已排期”"
-    assert "Due" in mine.body and "截止时间" in theirs.body
+    # Each email in the language its reader chose; the notification itself
+    # holds no language (the page renders it in the page's).
+    emails_send()
+    by_reader = {m.to[0]: m for m in mail.outbox}
+    assert by_reader[english.email].subject == (
+        f"{record.reference} {record.title} (Test jobs) is now “Planned”"
+    )
+    assert (
+        by_reader[chinese.email].subject
+        == f"{record.reference} {record.title}（测试工单）已进入“已排期”"
+    )
+    assert "Due: " in by_reader[english.email].body
+    assert "截止时间：" in by_reader[chinese.email].body
+    assert mine.render("en") == theirs.render("en")
+    assert mine.render("zh-hans")[0] == by_reader[chinese.email].subject

@@ -36,6 +36,7 @@ from workflows.models import (
     Escalation,
     EscalationRule,
     Notification,
+    NotificationPreference,
     NotificationSettings,
     Reminder,
 )
@@ -64,6 +65,13 @@ def overdue_jobs(count: int, requester=None, state: str = "planned") -> list[Job
     return list(Job.objects.filter(pk__in=[r.pk for r in records]).order_by("pk"))
 
 
+def hears_everything(user, model) -> None:
+    """``user`` chose to hear of every step of their records of ``model``."""
+    NotificationPreference.objects.create(
+        user=user, content_type=ContentType.objects.get_for_model(model), level="all"
+    )
+
+
 def notes_by_key() -> dict[str, set[int]]:
     told: dict[str, set[int]] = {}
     for key, recipient in Notification.objects.values_list("key", "recipient_id"):
@@ -83,6 +91,7 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     manager = UserFactory()
     EscalationRule.objects.create(role="sample_room", manager=manager)
     sales = UserFactory(roles=["sales"])
+    hears_everything(sales, Job)  # the owner is told of the reminders too
     records = overdue_jobs(count, requester=sales)
 
     # Once a scan: the rules, each process model's candidates and who holds
@@ -146,6 +155,7 @@ def test_a_record_reminded_and_escalated_in_one_chunk_is_told_each_once_in_its_r
     manager = UserFactory()
     EscalationRule.objects.create(role="sample_room", manager=manager)
     (record,) = overdue_jobs(1)
+    hears_everything(record.requester, Job)
 
     reminders_scan(NOW)
 
@@ -155,12 +165,15 @@ def test_a_record_reminded_and_escalated_in_one_chunk_is_told_each_once_in_its_r
     english = notes[f"reminder:{reminder.pk}", room.pk]
     chinese = notes[f"reminder:{reminder.pk}", record.requester_id]
     due = "2026-11-23 10:00"  # three days before NOW, local time
-    assert english.message == f"{record.reference}: “Planned” is overdue since {due}"
-    assert chinese.message == f"{record.reference}：“已排期”自 {due} 起已逾期"
-    assert english.body.endswith(f"{settings.SITE_URL}{record.get_absolute_url()}")
+    name = f"{record.reference} {record.subject}"  # the reference and the subject
+    line, text = english.render(NotificationSettings.language_of(room))
+    assert line == f"{name}: “Planned” is overdue since {due}"
+    line, _text = chinese.render(NotificationSettings.language_of(record.requester))
+    assert line == f"{name}：“已排期”自 {due} 起已逾期"
+    assert text.endswith(f"{settings.SITE_URL}{record.get_absolute_url()}")
     assert english.url == chinese.url == record.get_absolute_url()
     note = notes[f"escalation:{escalation.pk}", manager.pk]
-    assert note.message == f"逾期上报：{record.reference}“已排期”（样版房）自 {due} 起逾期"
+    assert note.render("zh-hans")[0] == f"逾期上报：{name}“已排期”（样版房）自 {due} 起逾期"
     assert len(notes) == 3
 
 

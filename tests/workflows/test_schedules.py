@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, hears_every_step
 from tests.testflows.kit import JobFactory
 from tests.testflows.models import Job
 from workflows import schedules
@@ -295,6 +295,7 @@ def test_run_schedule_task_takes_the_name_and_an_iso_clock(declared):
 def test_scan_deadlines_task_scans_at_the_given_iso_clock():
     UserFactory(roles=["sample_room"])
     record = JobFactory(state="planned")
+    hears_every_step(record.requester, Job)
     Job.objects.filter(pk=record.pk).update(step_due_at=at(2026, 11, 26, 11))
 
     early = scan_deadlines("2026-11-24T10:00:00+08:00")  # two days before: nothing yet

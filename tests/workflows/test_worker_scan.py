@@ -44,7 +44,7 @@ from django.test import Client
 from django.utils import timezone
 
 from config.celery import app
-from tests.factories import UserFactory
+from tests.factories import UserFactory, hears_every_step
 from tests.kits import post_data
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job
@@ -307,6 +307,8 @@ def test_a_scan_run_by_a_worker_sends_each_reminder_escalation_and_email_once(qu
     due_at(JobFactory(state="accepted"), NOW - 5 * DAY)  # closed
     outbox_all_done()
     reminded = (soon, due, overdue, escalated)
+    for record in reminded:
+        hears_every_step(record.owner, type(record))
     recipients = {record_key(r): {u.pk for u in step_recipients(r)} for r in reminded}
     for record in reminded:  # those who can act, and the owner; not the manager
         users = recipients[record_key(record)]
@@ -373,6 +375,7 @@ def test_a_worker_killed_mid_scan_leaves_each_reminder_and_email_once(phase, que
     room = UserFactory(roles=["sample_room"])
     sales = UserFactory(roles=["sales"])
     records = JobFactory.create_batch(RECORDS, state="planned", requester=sales)
+    hears_every_step(sales, Job)
     Job.objects.update(step_due_at=NOW - HOUR)
     outbox_all_done()
     recipients = {u.pk for u in step_recipients(Job.objects.get(pk=records[0].pk))}
@@ -461,6 +464,7 @@ def test_a_step_taken_while_redis_is_down_is_delivered_once_when_it_is_back(
 
     assert response.status_code == 302, response.content[:500]
     assert response.url == record.get_absolute_url()
+    hears_every_step(record.requester, Job)
     assert elapsed < 5, f"the request waited {elapsed:.1f} s for a broker at {url}"
     record.refresh_from_db()
     assert record.state == "planned"

@@ -21,10 +21,12 @@ from .messages import (
     Escalation,
     EscalationRule,
     Notification,
+    NotificationPreference,
     NotificationSettings,
     Outbox,
     Reminder,
     ScheduleRun,
+    render_text,
 )
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Escalation",
     "EscalationRule",
     "Notification",
+    "NotificationPreference",
     "NotificationSettings",
     "Outbox",
     "ReferenceCounter",
@@ -51,4 +54,5 @@ __all__ = [
     "WorkflowQuerySet",
     "admin_history",
     "attachment_path",
+    "render_text",
 ]

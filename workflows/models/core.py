@@ -90,7 +90,7 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     reference_prefix: ClassVar[str] = "WF"
     final_states: ClassVar[frozenset[str]] = frozenset()
     sign_off_steps: ClassVar[dict[str, SignOffStep]] = {}
-    # The user responsible for the record: notified of every step.
+    # The user responsible for the record: told of its steps as they chose.
     owner_field: ClassVar[str] = "created_by"
     # The deadline of the first step, given when the record is opened.
     initial_due: ClassVar[DueRule | None] = None

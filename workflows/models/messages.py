@@ -8,19 +8,53 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from ..roles import ROLE_CHOICES, role_label
 
+# A moment to the minute in the site's time zone, as the templates' "Y-m-d H:i".
+MINUTE = "%Y-%m-%d %H:%M"
+
+
+def render_text(template_name: str, context: dict[str, Any]) -> str:
+    """A plain-text template (a notification, an email) rendered without
+    HTML escaping: a comment with ``&``, ``<`` or quotes reads as written.
+    A page that shows the text escapes it as it shows any other."""
+    template = get_template(template_name)
+    return template.template.render(Context(context, autoescape=False))
+
+
+def in_language(value: Any, language: str) -> str:
+    """``value`` as stored for every language (``{"en": ..., "zh-hans": ...}``)
+    in ``language``, else the site's, else any; a plain string as it is."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    for code in (language, settings.LANGUAGE_CODE):
+        if code in value:
+            return str(value[code])
+    return str(next(iter(value.values()), ""))
+
 
 class Notification(models.Model):
     """An in-app message; ``key`` makes sending it twice impossible.
+
+    It is stored as a message key, ``template`` (a plain-text template whose
+    first line is the notification and whole text its email), and its
+    ``params`` (what the text says of the record, in no language: the
+    reference, the subject, the state's value, the deadline...), and
+    rendered when it is read, in the reader's language of the moment
+    (``render``). Rows made before keys were stored have only their text,
+    ``message`` and ``body``, in the language they were written in.
 
     ``email_pending`` marks one whose email is still to go (the recipient
     wants immediate emails); it is cleared when the email has gone, so a
@@ -34,7 +68,10 @@ class Notification(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True)
     object_id = models.PositiveBigIntegerField(null=True)
     record = GenericForeignKey("content_type", "object_id")
-    message = models.CharField(_("message"), max_length=500)
+    template = models.CharField(_("message key"), max_length=100, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The text of rows made before ``template`` and ``params``; empty since.
+    message = models.CharField(_("message"), max_length=500, blank=True)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -65,7 +102,93 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.message
+        return self.line
+
+    def render(self, language: str | None = None) -> tuple[str, str]:
+        """(first line, whole text) in ``language``, by default the active
+        one; the stored text for a row made before message keys."""
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        cache = self.__dict__.setdefault("_texts", {})
+        if language not in cache:
+            text = ""
+            if self.template:
+                try:
+                    with translation.override(language):
+                        text = render_text(self.template, self.text_context(language)).strip()
+                except (LookupError, TemplateDoesNotExist):
+                    text = ""  # a process or template since removed: the stored text
+            if text:
+                cache[language] = (text.splitlines()[0][:500], text)
+            else:
+                cache[language] = (self.message, self.body or self.message)
+        return cache[language]
+
+    @property
+    def line(self) -> str:
+        """The notification in a line, in the active language."""
+        return self.render()[0]
+
+    @property
+    def text(self) -> str:
+        """The whole text (the email's body), in the active language."""
+        return self.render()[1]
+
+    def text_context(self, language: str) -> dict[str, Any]:
+        """What the template says, from ``params``, in the active language:
+        the process's name, the state's and role's labels, the deadline to the
+        minute in the site's time zone, and the subject in ``language``."""
+        params = dict(self.params or {})
+        model = apps.get_model(params["model"]) if params.get("model") else None
+        state = params.get("state", "")
+        due = parse_datetime(params["due"]) if params.get("due") else None
+        ref = params.get("ref", "")
+        subject = in_language(params.get("subject"), language)
+        context: dict[str, Any] = {
+            **params,
+            "ref": ref,
+            "subject": subject,
+            # The record as a notification names it: its reference and subject.
+            "name": f"{ref} {subject}" if subject else ref,
+            "process": str(model.process_name()) if model else "",
+            "state": str(model.state_label(state)) if model else state,
+            "final": bool(model and state in model.final_states),
+            "due": f"{timezone.localtime(due):{MINUTE}}" if due else "",
+            "site": settings.SITE_URL,
+            "url": self.url,
+        }
+        if params.get("role"):
+            context["role"] = str(role_label(params["role"]))
+        return context
+
+
+class NotificationPreference(models.Model):
+    """How much a user hears of one process's records; without a row, the
+    default: the steps that wait for them and the outcome of their own."""
+
+    class Level(models.TextChoices):
+        ALL = "all", _("Every step of my records")
+        MINE = "mine", _("Steps waiting for me, and the outcome of my records")
+        NONE = "none", _("Nothing")
+
+    DEFAULT = Level.MINE
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    level = models.CharField(_("notify me of"), max_length=10, choices=Level.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type"], name="unique_notification_preference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.content_type} {self.level}"
 
 
 class NotificationSettings(models.Model):

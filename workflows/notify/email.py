@@ -20,11 +20,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Digest, Notification, NotificationSettings
+from ..models import Digest, Notification, NotificationSettings, render_text
 from ..selectors import DigestContent, digest_content
 
 logger = logging.getLogger(__name__)
@@ -87,7 +86,12 @@ def _batch_send(size: int) -> tuple[int, int, bool]:
         while left is None or left:
             with transaction.atomic():
                 if left is None:
-                    notes = {n.pk: n for n in _waiting().select_related("recipient")[:size]}
+                    notes = {
+                        n.pk: n
+                        for n in _waiting().select_related(
+                            "recipient", "recipient__notification_settings"
+                        )[:size]
+                    }
                     left = list(notes)
                 else:
                     left = list(_waiting().filter(pk__in=left).values_list("pk", flat=True))
@@ -99,9 +103,11 @@ def _batch_send(size: int) -> tuple[int, int, bool]:
                     if mailer is None:
                         mailer = get_connection()
                         mailer.open()
+                    # In the language the reader chose for notifications.
+                    line, text = note.render(NotificationSettings.language_of(note.recipient))
                     EmailMessage(
-                        subject=note.message,
-                        body=note.body or note.message,
+                        subject=line,
+                        body=text,
                         to=[note.recipient.email],
                         headers={"Message-ID": message_id("notification", note.pk)},
                         connection=mailer,
@@ -172,7 +178,7 @@ def _digest_send(user: Any, day: dt.date, now: dt.datetime, content: DigestConte
             return False
         with translation.override(NotificationSettings.language_of(user)):
             context = {"user": user, "content": content, "day": day, "site": settings.SITE_URL}
-            body = render_to_string("emails/digest.txt", context).strip()
+            body = render_text("emails/digest.txt", context).strip()
             subject = _("Your work due on %(day)s: %(count)s item(s)") % {
                 "day": f"{day:%Y-%m-%d}",
                 "count": content.count,

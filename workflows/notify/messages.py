@@ -1,5 +1,6 @@
-"""Notifications in the app: who is told of what, once per key, in the
-language each reader chose. Emails leave later (``notify.email``)."""
+"""Notifications in the app: who is told of what, once per key, stored as a
+message key and its parameters so that each reader reads it in their own
+language. Emails leave later (``notify.email``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.template.loader import get_template
 from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
@@ -21,24 +21,26 @@ from .bulk import db_value, insert_new
 @dataclass(frozen=True)
 class Message:
     """What to tell ``users`` about ``record`` under ``key``: the text of
-    ``template`` with ``context`` (and the record and the site's address)."""
+    ``template``, rendered whenever it is read, with ``params`` (values in
+    no language, JSON) and what every text says of its record
+    (``record_params``)."""
 
     users: Sequence[Any]
     key: str
     record: WorkflowModel
     template: str
-    context: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
-# A moment to the minute in the site's time zone, as the templates' "Y-m-d H:i".
-MINUTE = "%Y-%m-%d %H:%M"
-
-# The columns a notification is written with; read_at and emailed_at stay empty.
+# The columns a notification is written with; read_at and emailed_at stay
+# empty, and message and body (the text of older rows) too.
 NOTIFICATION_FIELDS = (
     "recipient_id",
     "key",
     "content_type_id",
     "object_id",
+    "template",
+    "params",
     "message",
     "body",
     "url",
@@ -47,12 +49,34 @@ NOTIFICATION_FIELDS = (
 )
 
 
+def record_params(record: WorkflowModel) -> dict[str, Any]:
+    """What every notification says of its record, in no language: the
+    model, the reference, the state's value, the step's deadline (ISO) and
+    the subject, written once for each language when it reads differently
+    in them (a choice's label), else once."""
+    subjects = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            subjects[code] = str(record.subject or "")
+    subject: str | dict[str, str] = subjects
+    if len(set(subjects.values())) == 1:
+        subject = next(iter(subjects.values()))
+    due = record.step_due_at
+    return {
+        "model": record._meta.label_lower,
+        "ref": record.reference,
+        "subject": subject,
+        "state": record.state,
+        "due": due.isoformat() if due else "",
+    }
+
+
 def tell(
     users: Any,
     key: str,
     record: WorkflowModel,
     template: str,
-    context: dict[str, Any],
+    params: dict[str, Any],
     *,
     new_key: bool = False,
 ) -> int:
@@ -75,7 +99,7 @@ def tell(
         users = [u for u in users if u.pk not in told]
         if not users:
             return 0  # already told: a retried or duplicated task
-    return tell_many([Message(users, key, record, template, context)])
+    return tell_many([Message(users, key, record, template, params)])
 
 
 def tell_many(messages: Iterable[Message]) -> int:
@@ -83,77 +107,51 @@ def tell_many(messages: Iterable[Message]) -> int:
     under yet, in one statement (a scan's chunk: every reminder and
     escalation of it); returns how many.
 
-    Each message is rendered once per language among its readers (templates
-    speak of the record, not the reader; each reader chooses the language
-    in their settings), with ``record``, ``site`` and what the texts of a
-    record share, read once: its ``url``, ``state_label`` and ``due_label``
-    (the step's deadline to the minute, local time). A row whose key a
-    reader already holds is skipped (two workers telling the same people at
-    once). The email goes after the commit (``notify.email.emails_send``),
-    so that a rolled-back notification never sent one.
+    Nothing is rendered here: each row holds the message's template and
+    parameters (``record_params`` and the message's own, read once a
+    record), and is rendered when it is read, in the reader's language of
+    the moment (the page and the bell) or of their settings (the email). A
+    row whose key a reader already holds is skipped (two workers telling
+    the same people at once). The email goes after the commit
+    (``notify.email.emails_send``), so that a rolled-back notification
+    never sent one.
     """
     messages = [m for m in messages if m.users]
     immediate = NotificationSettings.Email.IMMEDIATE
-    readers: dict[int, tuple[str, bool]] = {}  # user -> (language, email to send)
+    pending: dict[int, bool] = {}  # user -> email to send
     for message in messages:
         for user in message.users:
-            if user.pk not in readers:
-                readers[user.pk] = (
-                    NotificationSettings.language_of(user),
-                    bool(user.email) and NotificationSettings.email_mode(user) == immediate,
+            if user.pk not in pending:
+                pending[user.pk] = (
+                    bool(user.email) and NotificationSettings.email_mode(user) == immediate
                 )
-    # Each message once per language among its readers, all of a language
-    # under one activation of it.
-    texts: dict[tuple[int, str], tuple[str, str]] = {}  # (message, language) -> (line, text)
-    by_language: dict[str, list[int]] = {}
-    for i, message in enumerate(messages):
-        for language in {readers[user.pk][0] for user in message.users}:
-            by_language.setdefault(language, []).append(i)
-    # What every text says of its record, read once a record (and the state
-    # once a state and language), not once a text: rendering is most of the
-    # cost of a scan's chunk.
-    records: dict[tuple[type, int], dict[str, Any]] = {}
+    records: dict[tuple[type, int], tuple[str, dict[str, Any]]] = {}
     for message in messages:
         record = message.record
         if (type(record), record.pk) not in records:
-            due = record.step_due_at
-            records[type(record), record.pk] = {
-                "url": record.get_absolute_url(),
-                "due_label": f"{timezone.localtime(due):{MINUTE}}" if due else "",
-            }
-    templates: dict[str, Any] = {}
-    site = settings.SITE_URL
-    for language, indexes in by_language.items():
-        states: dict[tuple[type, str], str] = {}
-        with translation.override(language):
-            for i in indexes:
-                message = messages[i]
-                record = message.record
-                if message.template not in templates:
-                    templates[message.template] = get_template(message.template)
-                state = record.state
-                if (type(record), state) not in states:
-                    states[type(record), state] = str(record.get_state_display())
-                context = {
-                    "record": record,
-                    "site": site,
-                    **records[type(record), record.pk],
-                    "state_label": states[type(record), state],
-                    **message.context,
-                }
-                body = templates[message.template].render(context).strip()
-                texts[i, language] = (body.splitlines()[0][:500] if body else "", body)
+            records[type(record), record.pk] = (record.get_absolute_url(), record_params(record))
     created_at = db_value(Notification, "created_at", timezone.now())
     rows: list[tuple[Any, ...]] = []
-    for i, message in enumerate(messages):
+    for message in messages:
         record = message.record
         ct_id = ContentType.objects.get_for_model(record).pk
-        url = records[type(record), record.pk]["url"]
+        url, shared = records[type(record), record.pk]
+        params = db_value(Notification, "params", {**shared, **message.params})
         for user in message.users:
-            language, pending = readers[user.pk]
-            line, body = texts[i, language]
             rows.append(
-                (user.pk, message.key, ct_id, record.pk, line, body, url, created_at, pending)
+                (
+                    user.pk,
+                    message.key,
+                    ct_id,
+                    record.pk,
+                    message.template,
+                    params,
+                    "",
+                    "",
+                    url,
+                    created_at,
+                    pending[user.pk],
+                )
             )
     insert_new(Notification, NOTIFICATION_FIELDS, rows)
     return len(rows)
@@ -162,14 +160,18 @@ def tell_many(messages: Iterable[Message]) -> int:
 def step_entered_tell(content_type_id: int, object_id: int, step_seq: int) -> int:
     """Tell everyone concerned that a record entered a step. Returns how many were told."""
     model = ContentType.objects.get_for_id(content_type_id).model_class()
-    record = model.objects.filter(pk=object_id).first()
+    record = model.objects.select_related(*model.subject_related).filter(pk=object_id).first()
     if record is None or record.step_seq != step_seq:
         return 0  # the record moved on; the newer step has its own notification
-    log = StateLog.objects.for_(record).order_by("-pk").first()
+    log = StateLog.objects.for_(record).select_related("by").order_by("-pk").first()
     actor_id = log.by_id if log else None
     users = [u for u in step_recipients(record) if u.pk != actor_id]
     key = f"step:{content_type_id}:{object_id}:{step_seq}"
-    return tell(users, key, record, "emails/step_entered.txt", {"log": log})
+    params = {
+        "by": (log.by.get_full_name() or log.by.get_username()) if log and log.by else "",
+        "comment": (log.description or "") if log else "",
+    }
+    return tell(users, key, record, "emails/step_entered.txt", params)
 
 
 def mark_read(user: Any, ids: list[int] | None = None) -> int:

@@ -134,40 +134,17 @@ def work_send(
     )
     owners_prefetch((records[row[1]] for row in new_reminders), cache)
     messages = []
-    for pk, object_id, step_seq, kind, repeat in new_reminders:
+    for pk, object_id, _step_seq, kind, _repeat in new_reminders:
         record = records[object_id]
-        reminder = Reminder(
-            id=pk,
-            content_type=ct,
-            object_id=object_id,
-            step_seq=step_seq,
-            kind=kind,
-            repeat=repeat,
-            sent_at=sent_at,
-        )
         users = step_recipients(record, cache=cache)
         messages.append(
-            Message(users, f"reminder:{pk}", record, "emails/reminder.txt", {"reminder": reminder})
+            Message(users, f"reminder:{pk}", record, "emails/reminder.txt", {"kind": kind})
         )
-    for pk, object_id, step_seq, role in new_escalations:
+    for pk, object_id, _step_seq, role in new_escalations:
         record, rule = records[object_id], rules[object_id, role]
-        escalation = Escalation(
-            id=pk,
-            content_type=ct,
-            object_id=object_id,
-            step_seq=step_seq,
-            role=role,
-            manager=rule.manager,
-            due_at=record.step_due_at,
-            escalated_at=now,
-        )
         messages.append(
             Message(
-                [rule.manager],
-                f"escalation:{pk}",
-                record,
-                "emails/escalation.txt",
-                {"escalation": escalation},
+                [rule.manager], f"escalation:{pk}", record, "emails/escalation.txt", {"role": role}
             )
         )
     tell_many(messages)
