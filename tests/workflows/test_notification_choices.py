@@ -147,9 +147,9 @@ def test_the_choices_cost_no_query_more_whatever_the_number_of_users(state, role
 
     few, many = queries(2), queries(40)
 
-    # The users of the step's free rights, each rule's holders (accept and
-    # reject are the requester's alone), the owner with their choice.
-    assert few == many == (1 + 1 if state == "planned" else 1 + 2 + 1)
+    # The users of the step's free rights, each rule's holders (a follow-up,
+    # accept and reject are the requester's alone), the owner with their choice.
+    assert few == many == (1 + 1 if state == "planned" else 1 + 3 + 1)
 
 
 # --- The settings page ---------------------------------------------------------------------
