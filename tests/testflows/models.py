@@ -12,6 +12,11 @@ finance consult on (either may refuse it, which sends it back) and the
 marketing manager decides, never on a review of their own. The whole review
 ends at its deadline (every step's deadline is capped by it); deadlines on a
 day of the month and in working days, a hidden comment.
+
+Their read scopes: a job is read by its requester, by the roles named, by
+whoever its current step waits on and by a manager it was escalated to; a
+review keeps the engine's default (everyone with a role in the process, and a
+manager it was escalated to) and has no managers.
 """
 
 from __future__ import annotations
@@ -27,7 +32,16 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import DayOfMonth, WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import NotBy, OwnerOnly, SignOffStep, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    NotBy,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    step,
+)
 from workflows.models import WorkflowModel
 
 TEXT = 4000
@@ -55,7 +69,15 @@ class Job(WorkflowModel):
     process_label = _("Test jobs")
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
-    creator_roles = ("sales",)
+    creator_roles = ("sales", "sales_assistant")
+    on_behalf_roles = ("sales_assistant",)
+    # The requester reads their own jobs, the sales assistants, QA and the
+    # workshop all of them, PMC those whose current step is theirs, a manager
+    # those escalated to them; the marketing manager manages the process.
+    read_scope = (
+        Owner() | Roles("sales_assistant", "qa", "sample_room") | CurrentStep() | Escalated()
+    )
+    manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     start_labels = {"redo": _("Opened to redo a rejected job")}
     sign_off_steps = {

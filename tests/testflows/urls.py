@@ -10,6 +10,7 @@ urlpatterns = [
         list_view=views.JobListView,
         detail_view=views.JobDetailView,
         create_view=views.JobCreateView,
+        print_view=views.JobPrintView,
         prefix="jobs/",
     ),
     *workflow_urls(
@@ -17,6 +18,7 @@ urlpatterns = [
         list_view=views.ReviewListView,
         detail_view=views.ReviewDetailView,
         create_view=views.ReviewCreateView,
+        print_view=views.ReviewPrintView,
         prefix="reviews/",
     ),
 ]

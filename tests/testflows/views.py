@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.views import WorkflowCreateView, WorkflowDetailView, WorkflowListView
+from workflows.views.records import WorkflowPrintView
 
 from .filters import JobFilter, ReviewFilter
 from .forms import JobForm, ReviewForm
@@ -31,6 +32,10 @@ class JobCreateView(WorkflowCreateView):
         return {"requester": self.request.user.pk}
 
 
+class JobPrintView(WorkflowPrintView):
+    model = Job
+
+
 class ReviewListView(WorkflowListView):
     model = Review
     template_name = "testflows/review_list.html"
@@ -47,3 +52,7 @@ class ReviewDetailView(WorkflowDetailView):
 class ReviewCreateView(WorkflowCreateView):
     model = Review
     form_class = ReviewForm
+
+
+class ReviewPrintView(WorkflowPrintView):
+    model = Review

@@ -303,7 +303,9 @@ def test_a_relation_filter_offers_its_rows_under_all_of_them_in_both_languages(
 def test_a_choice_filter_offers_the_fields_choices(role_user, client_for):
     ps, pps = BoardFactory(kind="ps"), BoardFactory(kind="pps")
 
-    response = client_for(role_user("sales")).get(reverse("samples:board_list"), {"kind": "pps"})
+    response = client_for(role_user("sales_assistant")).get(
+        reverse("samples:board_list"), {"kind": "pps"}
+    )
 
     assert refs(response) == {pps.reference}
     assert ps.reference not in refs(response)
