@@ -69,6 +69,7 @@ class Job(WorkflowModel):
     process_label = _("Test jobs")
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
+    owner_role = "sales"
     creator_roles = ("sales", "sales_assistant")
     on_behalf_roles = ("sales_assistant",)
     # The requester reads their own jobs, the sales assistants, QA and the
