@@ -377,9 +377,7 @@ def test_a_creator_who_may_not_create_for_others_opens_records_in_their_own_name
 
 
 @pytest.mark.parametrize(("model", "role"), creation_cases(on_behalf=True))
-def test_a_role_that_may_create_for_others_opens_a_record_in_another_name(
-    model, role, client_for
-):
+def test_a_role_that_may_create_for_others_opens_a_record_in_another_name(model, role, client_for):
     kit = kit_for(model)
     user = UserFactory(roles=[role])
     other = owner_role_member(model)

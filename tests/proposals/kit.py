@@ -229,6 +229,7 @@ def assessments_for_the_researcher(n: int, role_user: Callable[..., Any]) -> Cro
 # smallest size.
 MAX_QUERIES = {"list": 12, "inbox": 11, "record": 16}
 
+
 def proposal_create_data(owner: Any) -> dict[str, Any]:
     return {
         "developer_name": "Yuexiu Property",

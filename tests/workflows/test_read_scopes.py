@@ -94,9 +94,7 @@ def test_a_step_kept_by_a_rule_gives_its_record_only_to_the_user_the_rule_names(
     assert jobs["accepted"] not in readable(requester, Job)
 
 
-def test_a_department_of_a_pending_sign_off_reads_the_record_while_it_signs(
-    role_user, monkeypatch
-):
+def test_a_department_of_a_pending_sign_off_reads_the_record_while_it_signs(role_user, monkeypatch):
     monkeypatch.setattr(Review, "read_scope", Owner() | CurrentStep())
     reviews = {state: ReviewFactory(state=state) for state in Review.State.values}
 
@@ -115,9 +113,7 @@ def test_the_default_scope_gives_every_review_to_every_role_of_the_process(role_
         readable(role_user("warehouse"), Review)
 
 
-def test_a_manager_reads_a_job_escalated_to_them_in_the_list_and_on_its_page(
-    role_user, client_for
-):
+def test_a_manager_reads_a_job_escalated_to_them_in_the_list_and_on_its_page(role_user, client_for):
     gm = role_user("gm")  # sees the process (the view right), reads no job of its own
     escalated, other = JobFactory.create_batch(2)
     assert list(readable(gm, Job)) == []
