@@ -22,9 +22,18 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import OwnerOnly, SignOffStep, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    step,
+)
 from workflows.models import ReferenceCounter, WorkflowModel
 from workflows.rights import may_take
+from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
 CENT = Decimal("0.01")
@@ -230,6 +239,14 @@ class Order(PaymentTerms, WorkflowModel):
     owner_field = "salesperson"
     owner_role = "sales"
     creator_roles = ("sales", "sales_assistant")
+    on_behalf_roles = ("sales_assistant",)  # the order follower, for any salesperson
+    # Money: a salesperson reads their own orders; the order followers, finance
+    # and the managers read them all; a department reads an order while its
+    # step or review waits on it (README, "Security").
+    read_scope = (
+        Owner() | Roles("sales_assistant", "finance", *MANAGER_ROLES) | CurrentStep() | Escalated()
+    )
+    manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     subject_related = ("customer",)
     create_form = "orders.forms.OrderForm"

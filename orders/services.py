@@ -4,9 +4,11 @@ its lines and batches, and customers with their contacts."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from workflows.rights import may_create_for_others
 from workflows.services import STALE_MESSAGE, StaleRecord, StepNotAvailable, record_start
 
 from .forms import ContactFormSet, CustomerForm, OrderEntry
@@ -43,9 +45,13 @@ def _default_terms(order: Order) -> None:
 
 
 def order_create(*, entry: OrderEntry, user: AbstractBaseUser) -> Order:
-    """A new order from a valid order contract form, at "received"."""
+    """A new order from a valid order contract form, at "received". Raises
+    PermissionDenied when it names another salesperson and the user may not
+    open orders for others."""
+    order = entry.form.save(commit=False)
+    if order.salesperson_id != user.pk and not may_create_for_others(user, Order):
+        raise PermissionDenied(_("You may open a record only in your own name."))
     with transaction.atomic():
-        order = entry.form.save(commit=False)
         _default_terms(order)
         record_start(record=order, user=user)
         _write_lines(order, entry)

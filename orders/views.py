@@ -15,9 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from workflows.forms import owner_fixed_to
 from workflows.models import WorkflowModel
 from workflows.registry import process_models
-from workflows.rights import can_view_process, readable
+from workflows.rights import can_view_process, may_create_for_others, readable
 from workflows.selectors import sign_off_conditions, timeline
 from workflows.services import StaleRecord, StepNotAvailable, posted_seq
 from workflows.views import WorkflowCreateView, WorkflowPrintView
@@ -42,13 +43,21 @@ class OrderCreateView(WorkflowCreateView):
             status=status,
         )
 
+    def make_entry(self, *args: Any, **kwargs: Any) -> OrderEntry:
+        """The form; its salesperson picker holds only the user unless they may
+        open orders for others (``on_behalf_roles``)."""
+        entry = OrderEntry(*args, **kwargs)
+        if not may_create_for_others(self.request.user, Order):
+            owner_fixed_to(entry.form, Order.owner_field, self.request.user)
+        return entry
+
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        return self.render_entry(OrderEntry(initial={"salesperson": request.user.pk}))
+        return self.render_entry(self.make_entry(initial={"salesperson": request.user.pk}))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        entry = OrderEntry(request.POST)
+        entry = self.make_entry(request.POST)
         if not entry.is_valid():
             messages.error(request, _("Please correct the errors below."))
             return self.render_entry(entry, status=400)
@@ -183,7 +192,9 @@ def _customer_records(customer: Customer, user: Any) -> list[dict[str, Any]]:
         if not fields or not can_view_process(user, model):
             continue
         records: list[WorkflowModel] = list(
-            model.objects.filter(**{fields[0]: customer}).order_by("-created_at", "-pk")[:50]
+            readable(user, model)
+            .filter(**{fields[0]: customer})
+            .order_by("-created_at", "-pk")[:50]
         )
         sections.append(
             {

@@ -14,8 +14,18 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    form_fields,
+    step,
+)
 from workflows.models import AdminHistory, WorkflowModel
+from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
 from .conditions import draft_complete
@@ -50,7 +60,20 @@ class Proposal(WorkflowModel):
     reference_prefix = "PP"
     final_states = frozenset({State.DECLINED, State.WON, State.LOST})
     owner_field = "owner"
-    creator_roles = ("bd",)
+    # Each business developer opens their own leads; the marketing manager
+    # may open one for any business developer.
+    creator_roles = ("bd", "marketing_manager")
+    on_behalf_roles = ("marketing_manager",)
+    # A business developer reads their own proposals; the researchers, the
+    # strategy and creative departments who work on every pitch, and the
+    # managers read them all (README, "Security").
+    read_scope = (
+        Owner()
+        | Roles("researcher", "strategy", "creative", *MANAGER_ROLES)
+        | CurrentStep()
+        | Escalated()
+    )
+    manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(2)
     final_deadline_field = "pitch_deadline"
     owner_role = "bd"

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from workflows.rights import readable
+from workflows.rights import read_record
 from workflows.services import FormInvalid, StaleRecord, posted_seq
 
 from .forms import ComparableFormSet, ReportForm
@@ -18,7 +18,7 @@ from .services import ReportMovedOn, report_may_edit, report_save
 
 
 def _report(request: HttpRequest, pk: int, revision: int) -> ProposalReport:
-    proposal = get_object_or_404(readable(request.user, Proposal, pk), pk=pk)
+    proposal = read_record(request.user, Proposal, pk)
     return get_object_or_404(
         ProposalReport.objects.select_related("proposal", "submitted_by", "approved_by"),
         proposal=proposal,

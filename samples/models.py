@@ -15,9 +15,29 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import OwnerOnly, SignOffStep, form_fields, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    form_fields,
+    step,
+)
 from workflows.models import AdminHistory, WorkflowModel
+from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
+
+# Who reads samples and boards: the salesperson their own; the departments
+# that make, check, store and send samples, the sales assistants who issue
+# the work orders, and the managers, all of them (README, "Security").
+SAMPLE_READERS = (
+    Owner()
+    | Roles("sales_assistant", "sample_room", "pmc", "qa", "warehouse", *MANAGER_ROLES)
+    | CurrentStep()
+    | Escalated()
+)
 
 # Pieces of a sample: at least one; more than this is an order, not a sample.
 MAX_SAMPLE_QUANTITY = 10_000
@@ -53,7 +73,10 @@ class SampleOrder(WorkflowModel):
     subject_related = ("customer",)
     final_states = frozenset({State.APPROVED, State.REORDERED, State.CANCELLED})
     owner_field = "salesperson"
-    creator_roles = ("sales",)
+    creator_roles = ("sales", "sales_assistant")
+    on_behalf_roles = ("sales_assistant",)  # for any salesperson
+    read_scope = SAMPLE_READERS
+    manager_roles = ("marketing_manager",)
     start_labels = {"new_round": _("Created as a new round")}
     initial_due = WorkingDays(1)  # the order clerk issues the work order within a day
     owner_role = "sales"
@@ -454,7 +477,10 @@ class Board(WorkflowModel):
     subject_related = ("customer",)
     final_states = frozenset({State.SIGNED, State.CANCELLED})
     owner_field = "salesperson"
-    creator_roles = ("sales",)
+    creator_roles = ("sales", "sales_assistant")
+    on_behalf_roles = ("sales_assistant",)  # for any salesperson
+    read_scope = SAMPLE_READERS
+    manager_roles = ("marketing_manager",)
     initial_due = "due_date"
     owner_role = "sales"
     create_form = form_fields(

@@ -74,6 +74,9 @@ class ProcessKit:
     within_final_deadline: Callable[[str, dt.date], dict[str, Any]] = lambda name, day: {}
     # What the list page shows of a record besides its reference.
     list_texts: Callable[[Any], list[str]] = lambda record: []
+    # Valid data of the creation form (as posted) opening a record owned by
+    # ``owner``: ``create_data(owner)``; None for a process without one.
+    create_data: Callable[[Any], dict[str, Any]] | None = None
 
     def __str__(self) -> str:
         return self.model.__name__

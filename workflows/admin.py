@@ -37,7 +37,7 @@ from .models import (
     WorkflowModel,
 )
 from .pagination import LargeTablePaginator
-from .rights import available_actions
+from .rights import available_actions, read_filter
 from .roles import role_members, user_label
 from .selectors import has_history
 from .services import (
@@ -183,6 +183,16 @@ class WorkflowAdminMixin(UserPickerMixin):
                 )
         return deleted, model_count, perms_needed, protected
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        """Only the records the user reads (``workflows.rights.read_filter``,
+        the process's ``read_scope``), as on the record pages. The change,
+        history, delete and step pages fetch their record from here, so a
+        record outside the scope is not found there either."""
+        records = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return records
+        return records.filter(read_filter(request.user, self.model))  # type: ignore[attr-defined]
+
     def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta  # type: ignore[attr-defined]
         return [
@@ -206,7 +216,7 @@ class WorkflowAdminMixin(UserPickerMixin):
     def step_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         model = self.model  # type: ignore[attr-defined]
         opts = model._meta
-        record = get_object_or_404(model, pk=pk)
+        record = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_or_change_permission(request, record):  # type: ignore[attr-defined]
             raise PermissionDenied
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])

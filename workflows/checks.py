@@ -24,7 +24,17 @@ from django.utils.module_loading import import_string
 from django_fsm import FSMFieldMixin, Transition
 
 from .conditions import all_signed
-from .declarations import STEP_KEY, DueRule, NotBy, OwnerOnly, Rule, SignOffStep, Step
+from .declarations import (
+    STEP_KEY,
+    DueRule,
+    NotBy,
+    Owner,
+    OwnerOnly,
+    ReadScope,
+    Rule,
+    SignOffStep,
+    Step,
+)
 from .models import WorkflowModel
 from .registry import process_models
 from .roles import ROLE_BY_CODE
@@ -61,6 +71,22 @@ def _is_user_fk(model: Model, name: object) -> bool:
     target = field.remote_field.model  # a "app.Model" string until the relation resolves
     label = target if isinstance(target, str) else target._meta.label
     return label.lower() == settings.AUTH_USER_MODEL.lower()
+
+
+def _is_user_path(model: Model, path: object) -> bool:
+    """A path of relations (``customer__salesperson``) that ends at the user model."""
+    if not isinstance(path, str):
+        return False
+    *through, last = path.split("__")
+    current: Any = model
+    for part in through:
+        field = _field(current, part)
+        if field is None or not (field.many_to_one or field.one_to_one):
+            return False
+        current = field.related_model
+        if isinstance(current, str):  # not resolved: nothing more to read
+            return True
+    return _is_user_fk(current, last)
 
 
 def _is_relation_path(model: Model, path: object) -> bool:
@@ -164,6 +190,13 @@ def _attribute_errors(model: Model) -> Iterator[Error]:
             "(foreign keys or one-to-one fields).",
             "It is passed to select_related().",
         )
+    yield from _scope_errors(model)
+    for attr in ("manager_roles", "on_behalf_roles"):
+        value = getattr(model, attr, ())
+        if not isinstance(value, tuple):
+            yield _error(model, 20, f"{attr} {value!r} is not a tuple of role codes.", ROLES_HINT)
+        elif unknown := _unknown_roles(value):
+            yield _error(model, 20, f"{attr}: unknown role(s) {unknown}.", ROLES_HINT)
     creators = getattr(model, "creator_roles", ())
     if not isinstance(creators, tuple):
         yield _error(
@@ -171,6 +204,37 @@ def _attribute_errors(model: Model) -> Iterator[Error]:
         )
     elif unknown := _unknown_roles(creators):
         yield _error(model, 16, f"creator_roles: unknown role(s) {unknown}.", ROLES_HINT)
+    elif isinstance(model.on_behalf_roles, tuple) and (
+        outside := [r for r in model.on_behalf_roles if r not in creators]
+    ):
+        yield _error(
+            model,
+            20,
+            f"on_behalf_roles: {outside} do not open records (not in creator_roles).",
+        )
+
+
+def _scope_errors(model: Model) -> Iterator[Error]:
+    scope = getattr(model, "read_scope", None)
+    if not isinstance(scope, ReadScope):
+        yield _error(
+            model,
+            19,
+            f"read_scope {scope!r} is not a workflows.declarations.ReadScope.",
+            "Declare it from Participants(), Owner(), Roles(...), CurrentStep() and "
+            "Escalated(), joined with |.",
+        )
+        return
+    if unknown := _unknown_roles(scope.roles()):
+        yield _error(model, 19, f"read_scope: unknown role(s) {unknown}.", ROLES_HINT)
+    for part in scope.parts():
+        if isinstance(part, Owner) and not _is_user_path(model, part.path(model)):
+            yield _error(
+                model,
+                19,
+                f"read_scope: Owner('{part.path(model)}') names no foreign key to the user "
+                "model (directly or through relations).",
+            )
 
 
 def _leaves(transition: Transition, state: str) -> bool:

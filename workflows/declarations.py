@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Q
@@ -38,6 +38,11 @@ CommentMode = Literal["optional", "required", "hidden"]
 ButtonStyle = Literal["primary", "success", "danger", "warning", "secondary", "outline-secondary"]
 
 STEP_KEY = "workflow_step"
+
+# Filters every record and no record match. (An empty ``Q()`` would match
+# every record too, but vanishes when combined with ``|``.)
+EVERY = Q(pk__isnull=False)
+NOTHING = Q(pk__in=[])
 
 
 class Rule:
@@ -292,3 +297,134 @@ def compute_due(
     # A date means the end of that day where the department works.
     end = dt.datetime.combine(value, dt.time(23, 59, 59))
     return timezone.make_aware(end, timezone.get_current_timezone())
+
+
+# --- Who reads which records of a process ------------------------------------------------
+
+
+class Reader(Protocol):
+    """A user as a process's read scope sees them (made by ``workflows.rights``,
+    which knows the user's roles and rights in the process)."""
+
+    model: type[WorkflowModel]
+    user: AbstractBaseUser
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The user's role codes."""
+
+    def takes_part(self) -> bool:
+        """The user has a role in the process (a step, a sign-off, creating, the view right)."""
+
+    def on_current_step(self) -> Q:
+        """Open records whose current step the user may take (role and rule), or
+        whose sign-off names one of the user's roles."""
+
+    def escalated(self) -> Q:
+        """Records escalated to the user."""
+
+
+class ReadScope:
+    """Who reads which records of a process: a model's ``read_scope``.
+
+    ``q(reader)`` is the records ``reader`` reads as a filter, applied in the
+    database by ``workflows.rights.readable`` for the list, the record, print
+    and attachment pages, exports and the admin. Parts combine with ``|``:
+    ``Owner() | Roles("qa") | CurrentStep() | Escalated()``. A process's
+    ``manager_roles`` and superusers read every record whatever the scope.
+    """
+
+    def q(self, reader: Reader) -> Q:
+        raise NotImplementedError
+
+    def parts(self) -> tuple[ReadScope, ...]:
+        return (self,)
+
+    def roles(self) -> tuple[str, ...]:
+        """The role codes the scope names (checked by ``workflows.E019``)."""
+        return ()
+
+    def __or__(self, other: ReadScope) -> AnyOf:
+        if not isinstance(other, ReadScope):
+            return NotImplemented
+        return AnyOf(self.parts() + other.parts())
+
+
+@dataclass(frozen=True)
+class Participants(ReadScope):
+    """Everyone with a role in the process reads every record (the default)."""
+
+    def q(self, reader: Reader) -> Q:
+        return EVERY if reader.takes_part() else NOTHING
+
+
+@dataclass(frozen=True)
+class Owner(ReadScope):
+    """The user a field names reads the record: the model's ``owner_field`` by
+    default, or a path through relations (``"customer__salesperson"``: the
+    salesperson of the record's customer)."""
+
+    field: str | None = None
+
+    def path(self, model: type[WorkflowModel]) -> str:
+        return self.field or model.owner_field
+
+    def q(self, reader: Reader) -> Q:
+        return Q(**{f"{self.path(reader.model)}_id": reader.user.pk})
+
+
+@dataclass(frozen=True, init=False)
+class Roles(ReadScope):
+    """The holders of these roles read every record: ``Roles("qa", "warehouse")``."""
+
+    codes: tuple[str, ...]
+
+    def __init__(self, *codes: str) -> None:
+        check_roles(codes, "read scope Roles(...)")
+        object.__setattr__(self, "codes", tuple(codes))
+
+    def q(self, reader: Reader) -> Q:
+        return EVERY if reader.roles & set(self.codes) else NOTHING
+
+    def roles(self) -> tuple[str, ...]:
+        return self.codes
+
+
+@dataclass(frozen=True)
+class CurrentStep(ReadScope):
+    """Who may take the record's current step (its role and rule), or belongs
+    to a department of its pending sign-off, reads it while it is there."""
+
+    def q(self, reader: Reader) -> Q:
+        return reader.on_current_step()
+
+
+@dataclass(frozen=True)
+class Escalated(ReadScope):
+    """A manager reads a record escalated to them."""
+
+    def q(self, reader: Reader) -> Q:
+        return reader.escalated()
+
+
+@dataclass(frozen=True)
+class AnyOf(ReadScope):
+    """Any of the parts lets the user read (``a | b``)."""
+
+    members: tuple[ReadScope, ...]
+
+    def q(self, reader: Reader) -> Q:
+        found = NOTHING
+        for part in self.members:
+            found |= part.q(reader)
+        return found
+
+    def parts(self) -> tuple[ReadScope, ...]:
+        return self.members
+
+    def roles(self) -> tuple[str, ...]:
+        return tuple(code for part in self.members for code in part.roles())
+
+
+# Today's rule, and every process's unless it declares another.
+DEFAULT_READ_SCOPE = Participants() | Escalated()

@@ -264,6 +264,18 @@ class SignOffForm(forms.Form):
         return data
 
 
+def owner_fixed_to(form: forms.BaseForm, field_name: str, user: Any) -> None:
+    """The owner picker of a creation form offers only ``user`` (a salesperson
+    opens records in their own name); a POST naming anyone else gets the
+    field's error and saves nothing."""
+    field = form.fields.get(field_name)
+    if not isinstance(field, forms.ModelChoiceField):
+        return
+    field.queryset = field.queryset.filter(pk=user.pk)
+    field.empty_label = None
+    field.error_messages["invalid_choice"] = _("You may open a record only in your own name.")
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"), max_length=255)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
@@ -340,9 +352,12 @@ def transition_form(
     data: Any = None,
     files: Any = None,
     prefix: str | None = None,
+    attach: bool = True,
 ) -> forms.BaseForm:
     """The step's own form (a ModelForm edits ``record``) plus the engine's
-    comment and attachment fields."""
+    comment and attachment fields; the attachment field only for a step that
+    takes one and a user who may attach (``attach``:
+    ``workflows.rights.may_attach``)."""
     form_class = form_class_of(step) or forms.Form
     kwargs: dict[str, Any] = {"data": data, "files": files, "prefix": prefix}
     if issubclass(form_class, forms.ModelForm):
@@ -356,7 +371,7 @@ def transition_form(
             max_length=4000,
             widget=forms.Textarea(attrs={"rows": 3}),
         )
-    if step.attachments:
+    if step.attachments and attach:
         form.fields["attachment"] = forms.FileField(
             label=_("Attachment"),
             required=False,

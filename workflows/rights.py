@@ -7,17 +7,19 @@ service and the inbox is here, so that each of them applies the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .declarations import Step, step_of
+from .declarations import EVERY, NOTHING, Step, step_of
 from .models import Escalation, SignOff, WorkflowModel
 from .registry import transition_codename
 from .roles import role_members  # noqa: F401  (the pickers' users, read from here too)
@@ -56,28 +58,136 @@ def can_view_process(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool
     return bool(signers & user_roles(user))
 
 
-def can_view_record(user: AbstractBaseUser, model: type[WorkflowModel], pk: int) -> bool:
-    """As ``can_view_process``, and a manager may see a record escalated to them."""
-    if can_view_process(user, model):
-        return True
-    return Escalation.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_id=pk, manager=user
-    ).exists()
+def _source_q(transition: Transition) -> Q:
+    """The states a transition is taken from, as a filter."""
+    if transition.source == "*":
+        return EVERY
+    if transition.source == "+":  # any state but the target
+        return ~Q(state=transition.target)
+    return Q(state=transition.source)
+
+
+@dataclass
+class ProcessReader:
+    """A user as a process's read scope sees them (``declarations.Reader``)."""
+
+    model: type[WorkflowModel]
+    user: AbstractBaseUser
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(user_roles(self.user))
+
+    def takes_part(self) -> bool:
+        return can_view_process(self.user, self.model)
+
+    def on_current_step(self) -> Q:
+        model, user = self.model, self.user
+        perms = _perms(user)
+        app = model._meta.app_label
+        found = NOTHING
+        for t in model.workflow_transitions():
+            if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
+                continue
+            clause = _source_q(t)
+            rule = step_of(t).rule
+            if rule is not None:
+                clause &= rule.q(user)
+            found |= clause
+        signing = [
+            state for state, spec in model.sign_off_steps.items() if set(spec.roles) & self.roles
+        ]
+        if signing:
+            found |= Q(state__in=signing)
+        return found & ~Q(state__in=model.final_states)
+
+    def escalated(self) -> Q:
+        return Exists(
+            Escalation.objects.filter(
+                content_type=ContentType.objects.get_for_model(self.model),
+                object_id=OuterRef("pk"),
+                manager=self.user,
+            )
+        )
+
+
+def manages(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:
+    """The user holds one of the process's ``manager_roles`` (or is a superuser)."""
+    return user.is_superuser or bool(set(model.manager_roles) & user_roles(user))
+
+
+def read_filter(user: AbstractBaseUser, model: type[WorkflowModel]) -> Q:
+    """The records of ``model`` that ``user`` reads, as a filter: all of them for
+    a superuser and the process's managers, else what its ``read_scope`` gives."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if manages(user, model):
+        return EVERY
+    return model.read_scope.q(ProcessReader(model, user))
 
 
 def readable(user: AbstractBaseUser, model: type[WorkflowModel], pk: int | None = None) -> QuerySet:
     """The records of ``model`` that ``user`` may read.
 
-    Every generated page reads through here (the list, the record page, the
-    print page, an attachment), so that one rule decides: anyone with a role in
-    the process reads every record; a manager reads a record escalated to them
-    (``pk``). Raises PermissionDenied for a user who may read none of them.
+    The one read check: the list, the record page, the print page, an
+    attachment's download, every export and the admin read through here, so
+    that the process's declared ``read_scope`` decides everywhere, in the
+    database. The list (``pk`` None) needs a role in the process, else
+    PermissionDenied; so does a record (``pk``) unless the scope lets the user
+    read it without one (a manager reads a record escalated to them).
     """
+    records = model.objects.filter(read_filter(user, model))
     if can_view_process(user, model):
-        return model.objects.all()
-    if pk is not None and can_view_record(user, model, pk):
-        return model.objects.filter(pk=pk)
+        return records
+    if pk is not None and records.filter(pk=pk).exists():
+        return records
     raise PermissionDenied(gettext("You have no role in this process."))
+
+
+def read_record(
+    user: AbstractBaseUser,
+    model: type[WorkflowModel],
+    pk: int,
+    related: tuple[str, ...] = (),
+) -> WorkflowModel:
+    """The record ``pk`` if ``user`` may read it (fetched with ``related``): 404
+    when there is none, 403 when it is outside what the user reads."""
+    record = readable(user, model, pk).select_related(*related).filter(pk=pk).first()
+    if record is not None:
+        return record
+    if model.objects.filter(pk=pk).exists():
+        raise PermissionDenied(gettext("This record is not among those you may read."))
+    raise Http404(gettext("There is no such record."))
+
+
+def may_attach(record: WorkflowModel, user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may attach a file to ``record``: never once it is closed;
+    else its owner, whoever may take its current step (role and rule) or
+    belongs to a department of its sign-off, and the process's managers."""
+    if record.is_final or not user.is_authenticated or not user.is_active:
+        return False
+    if manages(user, type(record)) or record.owner_id == user.pk:
+        return True
+    spec = record.current_sign_off_step()
+    if spec is not None and set(spec.roles) & user_roles(user):
+        return True
+    return any(may_take(record, t, user) for t in record.current_transitions())
+
+
+def attach_refusal(record: WorkflowModel, user: AbstractBaseUser) -> str:
+    """Why ``may_attach`` says no, in a sentence."""
+    if record.is_final:
+        return gettext("This record is closed: no more files can be attached.")
+    return gettext(
+        "Only the record's owner, those who take its current step or sign it, and the "
+        "process's managers may attach files."
+    )
+
+
+def may_create_for_others(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:
+    """Whether ``user`` may open a record of ``model`` in someone else's name
+    (the model's ``on_behalf_roles``); others open records for themselves."""
+    return user.is_superuser or bool(set(model.on_behalf_roles) & user_roles(user))
 
 
 def can_create(user: AbstractBaseUser, model: type[WorkflowModel]) -> bool:

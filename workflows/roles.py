@@ -46,6 +46,8 @@ ROLES: tuple[Role, ...] = (
 )
 
 ROLE_BY_CODE: dict[str, Role] = {role.code: role for role in ROLES}
+# The managers and leadership (granted the view right on every process).
+MANAGER_ROLES: tuple[str, ...] = tuple(role.code for role in ROLES if role.manager)
 ROLE_CHOICES: list[tuple[str, str | Promise]] = [(r.code, r.label) for r in ROLES]
 
 

@@ -34,7 +34,15 @@ from .models import (
     admin_history,
 )
 from .outbox import outbox_add
-from .rights import rule_allows, transition_from, unmet_message, user_roles
+from .rights import (
+    attach_refusal,
+    may_attach,
+    may_create_for_others,
+    rule_allows,
+    transition_from,
+    unmet_message,
+    user_roles,
+)
 from .roles import role_label
 from .uploads import detect_content_type
 
@@ -222,7 +230,9 @@ def transition_perform(
             unmet = [c for c in transition.conditions if not c(locked)]
             if unmet:
                 raise StepNotAvailable(unmet_message(unmet))
-            form = transition_form(step, locked, data, files, prefix=prefix)
+            form = transition_form(
+                step, locked, data, files, prefix=prefix, attach=may_attach(locked, user)
+            )
             if not form.is_valid():
                 raise FormInvalid(form)
             cleaned = dict(form.cleaned_data)
@@ -267,11 +277,35 @@ def record_start(
 def record_create(
     *, form: forms.ModelForm, user: AbstractBaseUser, due: Any = None
 ) -> WorkflowModel:
-    """Save a new record from a validated form."""
+    """Save a new record from a validated form. Raises PermissionDenied when the
+    form names another owner and the user may not open records for others."""
+    record = form.save(commit=False)
+    owner_id = getattr(record, f"{record.owner_field}_id", None)
+    if owner_id not in (None, user.pk) and not may_create_for_others(user, type(record)):
+        raise PermissionDenied(_("You may open a record only in your own name."))
     with transaction.atomic():
-        record = record_start(record=form.save(commit=False), user=user, due=due)
+        record = record_start(record=record, user=user, due=due)
         form.save_m2m()
     return record
+
+
+def record_attach(
+    *,
+    record: WorkflowModel,
+    user: AbstractBaseUser,
+    upload: Any,
+    description: str = "",
+) -> Attachment:
+    """Attach a checked upload to the record for ``user``, at its current step.
+
+    Raises PermissionDenied unless ``workflows.rights.may_attach`` allows it on
+    the record as it is now (locked: a record closed meanwhile is refused).
+    """
+    with transaction.atomic():
+        locked = _lock(record)
+        if not may_attach(locked, user):
+            raise PermissionDenied(attach_refusal(locked, user))
+        return attachment_add(record=locked, user=user, upload=upload, description=description)
 
 
 def attachment_add(
@@ -282,7 +316,10 @@ def attachment_add(
     description: str = "",
     state: str | None = None,
 ) -> Attachment:
-    """Attach a validated upload to the record at its current step (or ``state``)."""
+    """Store a validated upload on the record at its current step (or ``state``).
+
+    Decides nothing: the attach page goes through ``record_attach``, a step's
+    attachment through ``transition_perform``, which check who may attach."""
     mime = detect_content_type(upload) or "application/octet-stream"
     attachment = Attachment(
         record=record,

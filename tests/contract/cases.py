@@ -9,14 +9,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django_fsm import Transition
 
 from tests.factories import UserFactory
 from tests.kits import kits
 from tests.workflow_checks import count_fields, required_fields
-from workflows.declarations import NotBy, OwnerOnly, step_of
-from workflows.models import WorkflowModel
-from workflows.roles import ROLES
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    NotBy,
+    Owner,
+    OwnerOnly,
+    Participants,
+    Roles,
+    step_of,
+)
+from workflows.models import Escalation, WorkflowModel
+from workflows.roles import MANAGER_ROLES, ROLES
 
 ROLE_CODES = [r.code for r in ROLES]
 MODELS = [kit.model for kit in kits()]
@@ -137,6 +148,125 @@ def role_lacking(model: type[WorkflowModel], transition: Transition) -> str:
     """A role of the process that the step does not name."""
     roles = step_of(transition).roles
     return next(r for r in process_roles(model) if r not in roles)
+
+
+# --- Who reads what (the read scope, read from the declarations) -------------------------
+#
+# These read a model's ``read_scope`` part by part, from what the process
+# declares (its steps' roles and rules, its sign-offs, its owner field), not
+# through ``workflows.rights``, so that the pages are checked against the
+# declarations rather than against themselves.
+
+
+def takes_part(model: type[WorkflowModel], roles: set[str]) -> bool:
+    """A user holding ``roles`` may open the process's list: a role of the
+    process, or a manager (granted the view right on every process)."""
+    return bool(roles & (set(process_roles(model)) | set(MANAGER_ROLES)))
+
+
+def owner_of(record: WorkflowModel, path: str) -> Any:
+    """The pk of the user ``path`` names (``"customer__salesperson"``)."""
+    *through, last = path.split("__")
+    target: Any = record
+    for part in through:
+        target = getattr(target, part)
+    return getattr(target, f"{last}_id")
+
+
+def on_current_step(model: type[WorkflowModel], roles: set[str], record: Any, user: Any) -> bool:
+    """A role of a step the record's state offers whose rule lets the user take
+    it, or a department of the state's sign-off; never on a closed record."""
+    if record.state in model.final_states:
+        return False
+    for t in model.workflow_transitions():
+        if t.source not in (record.state, "*") or not roles & set(step_of(t).roles):
+            continue
+        rule = step_of(t).rule
+        if rule is None or rule.allows(record, user):
+            return True
+    spec = model.sign_off_steps.get(record.state)
+    return bool(spec and roles & set(spec.roles))
+
+
+def escalated_to(record: Any, user: Any) -> bool:
+    return Escalation.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk, manager=user
+    ).exists()
+
+
+def reads(model: type[WorkflowModel], roles: set[str], record: Any, user: Any) -> bool:
+    """Whether ``user``, holding ``roles``, reads ``record`` by the model's
+    declarations: its managers always, else any part of its read scope."""
+    if roles & set(model.manager_roles):
+        return True
+    for part in model.read_scope.parts():
+        if isinstance(part, Participants):
+            found = takes_part(model, roles)
+        elif isinstance(part, Roles):
+            found = bool(roles & set(part.codes))
+        elif isinstance(part, Owner):
+            found = owner_of(record, part.path(model)) == user.pk
+        elif isinstance(part, CurrentStep):
+            found = on_current_step(model, roles, record, user)
+        elif isinstance(part, Escalated):
+            found = escalated_to(record, user)
+        else:
+            raise AssertionError(f"the contract suite does not know the read scope {part!r}")
+        if found:
+            return True
+    return False
+
+
+def reads_every_record(model: type[WorkflowModel]) -> str:
+    """A role of the process whose holders read every record of it, for the
+    checks of the list's filters and search."""
+    every = set(model.manager_roles)
+    for part in model.read_scope.parts():
+        if isinstance(part, Participants):
+            every |= set(process_roles(model))
+        elif isinstance(part, Roles):
+            every |= set(part.codes)
+    inside = [r for r in process_roles(model) if r in every]
+    return (inside or [r for r in ROLE_CODES if r in every])[0]
+
+
+def reads_all(model: type[WorkflowModel], role: str) -> bool:
+    """The holders of ``role`` read every record of the process."""
+    if role in model.manager_roles:
+        return True
+    for part in model.read_scope.parts():
+        if isinstance(part, Participants) and takes_part(model, {role}):
+            return True
+        if isinstance(part, Roles) and role in part.codes:
+            return True
+    return False
+
+
+def let_read(model: type[WorkflowModel], user: Any, roles: set[str], record: Any) -> None:
+    """When ``roles`` (the user's) do not let ``user`` read ``record``, give them
+    one more role that reads every record of the process, so that a check of
+    what a step's page does past the read check can be made: their request
+    then fails, or succeeds, on what it checks, not on reading."""
+    if reads(model, roles, record, user):
+        return
+    extra = next(r for r in ROLE_CODES if r not in roles and reads_all(model, r))
+    user.groups.add(Group.objects.get(name=extra))
+    for cached in ("_workflow_roles", "_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cached, None)
+
+
+def may_attach(model: type[WorkflowModel], roles: set[str], record: Any, user: Any) -> bool:
+    """Who attaches files, by the declarations: on an open record only, its
+    owner, who may take its current step or signs it, and its managers."""
+    if record.state in model.final_states:
+        return False
+    if roles & set(model.manager_roles) or record.owner_id == user.pk:
+        return True
+    return on_current_step(model, roles, record, user)
+
+
+def has_escalated_scope(model: type[WorkflowModel]) -> bool:
+    return any(isinstance(p, Escalated) for p in model.read_scope.parts())
 
 
 # --- Users -----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The pages every process gets: the list with its filters (state, overdue,
-mine) and search by reference, who may see the list and a record (every
-role of the process and the managers; nobody else; anonymous users are sent
-to the login page), who may create, the inbox row of a waiting record, and
-the Chinese interface."""
+mine) and search by reference, who may open the list (every role of the
+process and the managers; nobody else; anonymous users are sent to the
+login page; which records each of them reads is test_contract_scopes.py's),
+who may create, the inbox row of a waiting record, and the Chinese
+interface."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.contract.cases import (
     model_cases,
     non_creator_cases,
     outsider_cases,
-    process_roles,
+    reads,
+    reads_every_record,
     viewer_cases,
 )
 from tests.factories import UserFactory
@@ -36,10 +38,11 @@ def page(model: type, action: str) -> str:
 
 @pytest.fixture
 def viewer(role_user: Any) -> Any:
-    """Someone with a role in the process, for the model of the test."""
+    """Someone with a role in the process who reads every record of it (its
+    read scope says who), for the model of the test."""
 
     def of(model: type) -> Any:
-        return role_user(process_roles(model)[0])
+        return role_user(reads_every_record(model))
 
     return of
 
@@ -141,12 +144,17 @@ def test_user_without_a_role_in_the_process_is_forbidden(model, roles, client_fo
 
 
 @pytest.mark.parametrize(("model", "role"), viewer_cases())
-def test_every_role_of_the_process_and_the_managers_may_see_it(model, role, role_user, client_for):
-    record = kit_for(model).factory()
-    client = client_for(role_user(role))
+def test_every_role_of_the_process_and_the_managers_may_open_the_list(
+    model, role, role_user, client_for
+):
+    user = role_user(role)
+    record = kit_for(model).factory(**{model.owner_field: user})
+    client = client_for(user)
 
     assert client.get(page(model, "list")).status_code == 200
-    assert client.get(record.get_absolute_url()).status_code == 200
+    # Their own record as the read scope says; another's: test_contract_scopes.py.
+    expected = 200 if reads(model, {role}, record, user) else 403
+    assert client.get(record.get_absolute_url()).status_code == expected
 
 
 @pytest.mark.parametrize(("model", "role"), non_creator_cases())

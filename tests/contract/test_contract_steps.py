@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.contract.cases import (
     count_cases,
+    let_read,
     model_cases,
     required_cases,
     rule_holder,
@@ -169,8 +170,10 @@ def test_step_posted_in_another_state_changes_nothing_and_says_why(
     model, transition, walker, client_for
 ):
     wrong = wrong_state(model, transition.name)
-    user = walker.user(step_of(transition).roles[0])
+    role = step_of(transition).roles[0]
+    user = walker.user(role)
     record = kit_for(model).factory(state=wrong, **rule_holder(transition, user))
+    let_read(model, user, {role}, record)  # else refused as a reader (test_contract_scopes.py)
 
     check_refused_in_wrong_state(client_for(user), record, transition, snapshot)
 

@@ -12,6 +12,7 @@ import factory
 from orders.models import Order, OrderLine
 from tests.factories import CustomerFactory, RecordFactory, UserFactory, in_days
 from tests.kits import Crowd, ProcessKit
+from tests.orders.forms_data import order_post
 
 
 def add_line(order: Order, **fields: Any) -> OrderLine:
@@ -120,6 +121,11 @@ def orders_for_the_follower(n: int, role_user: Callable[..., Any]) -> Crowd:
     return Crowd(follower, records, ["send_back", "submit_review"])
 
 
+def order_create_data(owner: Any) -> dict[str, Any]:
+    """The order contract form of a new order for ``owner``, one line."""
+    return order_post(CustomerFactory(), owner)
+
+
 KITS = [
     ProcessKit(
         model=Order,
@@ -131,5 +137,6 @@ KITS = [
         crowd=orders_for_the_follower,
         max_queries=MAX_QUERIES,
         list_texts=lambda r: [r.customer.name, f"{r.total:,.2f}"],
+        create_data=order_create_data,
     )
 ]

@@ -229,6 +229,17 @@ def assessments_for_the_researcher(n: int, role_user: Callable[..., Any]) -> Cro
 # smallest size.
 MAX_QUERIES = {"list": 12, "inbox": 11, "record": 16}
 
+
+def proposal_create_data(owner: Any) -> dict[str, Any]:
+    return {
+        "developer_name": "Yuexiu Property",
+        "project_name": "Canton Tower East",
+        "location": "Tianhe District, Guangzhou",
+        "pitch_deadline": in_days(21).isoformat(),
+        "owner": owner.pk,
+    }
+
+
 KITS = [
     ProcessKit(
         model=Proposal,
@@ -241,5 +252,6 @@ KITS = [
         prepare=write_report,
         within_final_deadline=within_pitch,
         list_texts=lambda r: [r.project_name, r.developer_name],
+        create_data=proposal_create_data,
     )
 ]

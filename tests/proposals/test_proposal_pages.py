@@ -150,7 +150,7 @@ def create_data(owner, **overrides) -> dict:
 
 
 def test_create_form_opens_a_lead_for_the_chosen_business_developer(role_user, client_for):
-    creator = role_user("bd")
+    creator = role_user("marketing_manager")  # who may open a lead for any developer
     owner = UserFactory(roles=["bd"])
     client = client_for(creator)
     form_page = client.get(reverse(CREATE))

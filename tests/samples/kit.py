@@ -118,6 +118,29 @@ def boards_for_the_sample_room(n: int, role_user: Callable[..., Any]) -> Crowd:
     return Crowd(room, records, ["finish"])
 
 
+def sample_create_data(owner: Any) -> dict[str, Any]:
+    return {
+        "customer": CustomerFactory().pk,
+        "salesperson": owner.pk,
+        "product_name": "Insulated lunch box",
+        "quantity": 4,
+        "requirements": "Two colours, logo printed on the lid.",
+        "due_date": in_days(15).isoformat(),
+    }
+
+
+def board_create_data(owner: Any) -> dict[str, Any]:
+    return {
+        "kind": Board.Kind.PPS,
+        "customer": CustomerFactory().pk,
+        "customer_order_no": "PO-2026-77",
+        "salesperson": owner.pk,
+        "product_name": "Insulated lunch box",
+        "requirements": "As the order.",
+        "due_date": in_days(10).isoformat(),
+    }
+
+
 KITS = [
     ProcessKit(
         model=SampleOrder,
@@ -126,6 +149,7 @@ KITS = [
         effects=SAMPLE_EFFECTS,
         crowd=requests_for_the_clerk,
         max_queries=MAX_QUERIES,
+        create_data=sample_create_data,
     ),
     ProcessKit(
         model=Board,
@@ -134,5 +158,6 @@ KITS = [
         effects=BOARD_EFFECTS,
         crowd=boards_for_the_sample_room,
         max_queries=MAX_QUERIES,
+        create_data=board_create_data,
     ),
 ]

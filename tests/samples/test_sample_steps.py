@@ -37,8 +37,10 @@ def test_the_sample_processes_declare_their_steps_each_with_a_role_of_the_compan
         (Board, "follow_up"),
     }
     assert len(SampleOrder.transition_named("cancel")) == 8  # one case per source state
-    # Salespeople open both; the contract suite checks the grants follow.
-    assert SampleOrder.creator_roles == Board.creator_roles == ("sales",)
+    # Salespeople open both, and the sales assistants for any salesperson; the
+    # contract suite checks the grants follow.
+    assert SampleOrder.creator_roles == Board.creator_roles == ("sales", "sales_assistant")
+    assert SampleOrder.on_behalf_roles == Board.on_behalf_roles == ("sales_assistant",)
     for _model, transition in transitions:
         assert set(step_of(transition).roles) & set(ROLE_CODES), transition.name
 

@@ -85,6 +85,14 @@ def reviews_to_summarise(n: int, role_user: Callable[..., Any]) -> Crowd:
     return Crowd(creative, records, ["consult"])
 
 
+def job_create_data(owner: Any) -> dict[str, Any]:
+    return {"requester": owner.pk, "title": "Two chairs", "due_date": in_days(9).isoformat()}
+
+
+def review_create_data(owner: Any) -> dict[str, Any]:
+    return {"title": "Autumn campaign", "deadline": in_days(20).isoformat()}
+
+
 KITS = [
     ProcessKit(
         model=Job,
@@ -93,6 +101,7 @@ KITS = [
         effects=JOB_EFFECTS,
         crowd=jobs_to_schedule,
         max_queries=MAX_QUERIES,
+        create_data=job_create_data,
         snapshot=lambda r: (r.planner_id, r.checked_by_id, r.rework_count, r.feedback),
     ),
     ProcessKit(
@@ -102,6 +111,7 @@ KITS = [
         effects=REVIEW_EFFECTS,
         crowd=reviews_to_summarise,
         max_queries=MAX_QUERIES,
+        create_data=review_create_data,
         snapshot=lambda r: (r.decided_by_id, r.summary),
         within_final_deadline=lambda name, day: {"opinions_due": day} if name == "consult" else {},
     ),

@@ -17,6 +17,11 @@ ends at its deadline (every step's deadline is capped by it); deadlines on a
 day of the month and in working days, a hidden comment; a step's fields built
 on a form with validation of its own, list filters of its own, and only the
 engine's templates.
+
+Their read scopes: a job is read by its requester, by the roles named, by
+whoever its current step waits on and by a manager it was escalated to; a
+review keeps the engine's default (everyone with a role in the process, and a
+manager it was escalated to) and has no managers.
 """
 
 from __future__ import annotations
@@ -34,7 +39,17 @@ from django_fsm import FSMField, transition
 
 from workflows.calendar import DayOfMonth, WorkingDays
 from workflows.conditions import all_signed
-from workflows.declarations import NotBy, OwnerOnly, SignOffStep, form_fields, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    NotBy,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    form_fields,
+    step,
+)
 from workflows.models import AdminHistory, WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -67,11 +82,19 @@ class Job(WorkflowModel):
     reference_prefix = "JB"
     final_states = frozenset({State.ACCEPTED, State.REDONE, State.CANCELLED})
     owner_field = "requester"
-    creator_roles = ("sales",)
+    owner_role = "sales"
+    creator_roles = ("sales", "sales_assistant")
+    on_behalf_roles = ("sales_assistant",)
+    # The requester reads their own jobs, the sales assistants, QA and the
+    # workshop all of them, PMC those whose current step is theirs, a manager
+    # those escalated to them; the marketing manager manages the process.
+    read_scope = (
+        Owner() | Roles("sales_assistant", "qa", "sample_room") | CurrentStep() | Escalated()
+    )
+    manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     start_labels = {"redo": _("Opened to redo a rejected job")}
     subject_related = ("customer",)
-    owner_role = "sales"
     create_form = form_fields(
         ["kind", "customer", "requester", "title", "quantity", "details", "due_date"],
         not_in_past=["due_date"],

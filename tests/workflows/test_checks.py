@@ -29,7 +29,17 @@ from django_fsm import FSMField, transition
 from workflows.calendar import WorkingDays
 from workflows.checks import check_process_model, check_process_models
 from workflows.conditions import all_signed
-from workflows.declarations import STEP_KEY, NotBy, OwnerOnly, SignOffStep, step
+from workflows.declarations import (
+    STEP_KEY,
+    CurrentStep,
+    Escalated,
+    NotBy,
+    Owner,
+    OwnerOnly,
+    Roles,
+    SignOffStep,
+    step,
+)
 from workflows.models import WorkflowModel
 from workflows.registry import process_models
 
@@ -169,6 +179,16 @@ def only_error(model: type[WorkflowModel]) -> Error:
 
 def test_the_valid_test_process_passes() -> None:
     assert check_process_model(process()) == []
+
+
+def test_a_process_with_every_kind_of_read_scope_and_its_managers_passes() -> None:
+    declared = process(
+        read_scope=Owner() | Owner("parent__owner") | Roles("qa") | CurrentStep() | Escalated(),
+        manager_roles=("marketing_manager",),
+        on_behalf_roles=("sales",),
+    )
+
+    assert check_process_model(declared) == []
 
 
 BROKEN: list[tuple[str, dict[str, Any], str, list[str]]] = [
@@ -390,6 +410,43 @@ BROKEN: list[tuple[str, dict[str, Any], str, list[str]]] = [
         {"submit": move(State.OPEN, State.REVIEW, rule="owner")},
         "E017",
         ["Step 'submit'", "'owner'", "not a workflows.declarations.Rule"],
+    ),
+    (
+        "read scope that is not a ReadScope",
+        {"read_scope": "everyone"},
+        "E019",
+        ["read_scope 'everyone'", "not a workflows.declarations.ReadScope"],
+    ),
+    (
+        "read scope role changed to an unknown one",
+        {"read_scope": Owner() | changed(Roles("qa"), codes=("qa", "auditor")) | CurrentStep()},
+        "E019",
+        ["read_scope", "['auditor']"],
+    ),
+    (
+        "read scope Owner names a text field",
+        {"read_scope": Owner("note") | CurrentStep()},
+        "E019",
+        ["Owner('note')"],
+    ),
+    (
+        "read scope Owner path ends at no user",
+        {"read_scope": Owner("parent__note")},
+        "E019",
+        ["Owner('parent__note')"],
+    ),
+    ("manager role unknown", {"manager_roles": ("boss",)}, "E020", ["manager_roles", "['boss']"]),
+    (
+        "on_behalf_roles is a string",
+        {"on_behalf_roles": "sales_assistant"},
+        "E020",
+        ["on_behalf_roles 'sales_assistant'"],
+    ),
+    (
+        "on_behalf_roles names a role that does not create",
+        {"on_behalf_roles": ("sales_assistant",)},
+        "E020",
+        ["on_behalf_roles", "['sales_assistant']", "not in creator_roles"],
     ),
     (
         "target that is no state",

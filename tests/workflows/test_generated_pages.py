@@ -324,7 +324,9 @@ def test_a_relation_filter_offers_its_rows_under_all_of_them_in_both_languages(
 def test_a_choice_filter_offers_the_fields_choices(role_user, client_for):
     standard, rush = JobFactory(kind="standard"), JobFactory(kind="rush")
 
-    response = client_for(role_user("sales")).get(reverse("testflows:job_list"), {"kind": "rush"})
+    response = client_for(role_user("sales_assistant")).get(
+        reverse("testflows:job_list"), {"kind": "rush"}
+    )
 
     assert refs(response) == {rush.reference}
     assert standard.reference not in refs(response)

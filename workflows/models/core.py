@@ -21,7 +21,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from ..declarations import DueRule, FormFields, SignOffStep, Step, compute_due, step_of
+from ..declarations import (
+    DEFAULT_READ_SCOPE,
+    DueRule,
+    FormFields,
+    ReadScope,
+    SignOffStep,
+    Step,
+    compute_due,
+    step_of,
+)
 from ..uploads import fit_file_name
 from ..validators import FUTURE_DATE
 
@@ -105,6 +114,16 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     process_label = ProcessLabel()  # from Meta.verbose_name_plural, never declared
     # Roles granted the right to open a record (``add_<model>``) on migrate.
     creator_roles: ClassVar[tuple[str, ...]] = ()
+    # Of those, the roles that may open a record in someone else's name (the
+    # sales assistant for any salesperson); the others open records for
+    # themselves only.
+    on_behalf_roles: ClassVar[tuple[str, ...]] = ()
+    # Who reads which records (``workflows.declarations.ReadScope``), applied
+    # by ``workflows.rights.readable`` to every page, export and the admin.
+    read_scope: ClassVar[ReadScope] = DEFAULT_READ_SCOPE
+    # The roles that manage the process: they read every record and attach
+    # files to any open one.
+    manager_roles: ClassVar[tuple[str, ...]] = ()
     # How the timeline names an audit entry that opens a record rather than
     # moves it (``record_start(name=...)``), besides the engine's "create".
     start_labels: ClassVar[dict[str, str | Promise]] = {}

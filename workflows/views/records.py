@@ -15,17 +15,32 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from ..diagram import process_diagram
 from ..filters import WorkflowFilterSet, filterset_for, parse_sort, sorted_by
-from ..forms import AttachmentForm, SignOffForm, create_form_class, transition_form
+from ..forms import (
+    AttachmentForm,
+    SignOffForm,
+    create_form_class,
+    owner_fixed_to,
+    transition_form,
+)
 from ..models import WorkflowModel
 from ..pagination import LargeTablePaginator
-from ..rights import available_actions, can_create, can_view_process, readable, user_roles
+from ..rights import (
+    available_actions,
+    can_create,
+    can_view_process,
+    may_attach,
+    may_create_for_others,
+    read_record,
+    readable,
+    user_roles,
+)
 from ..roles import role_label
 from ..selectors import (
     by_deadline,
@@ -39,8 +54,8 @@ from ..services import (
     FormInvalid,
     StaleRecord,
     StepNotAvailable,
-    attachment_add,
     posted_seq,
+    record_attach,
     record_create,
     signoff_record,
     transition_perform,
@@ -82,10 +97,8 @@ class RecordView(View):
         return page_templates(self.model, self.page, self.base_template)
 
     def get_record(self, pk: int) -> WorkflowModel:
-        records = readable(self.request.user, self.model, pk)
-        return get_object_or_404(
-            records.select_related("created_by", *self.model.record_related), pk=pk
-        )
+        related = ("created_by", *self.model.record_related)
+        return read_record(self.request.user, self.model, pk, related)
 
 
 class WorkflowPrintView(RecordView):
@@ -119,12 +132,13 @@ class WorkflowDetailView(RecordView):
         attachment_form: forms.Form | None = None,
     ) -> dict[str, Any]:
         user = self.request.user
+        attach = may_attach(record, user)
         actions = []
         for action in available_actions(record, user):
             if bound and bound[0] == action.name:
                 form = bound[1]
             else:
-                form = transition_form(action.step, record, prefix=action.name)
+                form = transition_form(action.step, record, prefix=action.name, attach=attach)
             actions.append(
                 {"action": action, "form": form, "open": bool(bound and bound[0] == action.name)}
             )
@@ -171,6 +185,7 @@ class WorkflowDetailView(RecordView):
             "diagram": process_diagram(type(record), record.state),
             "escalations": [e for e in escalations if e.is_open_on(record)],
             "takes_part": can_view_process(user, type(record)),
+            "may_attach": attach,
             "attachment_form": attachment_form or AttachmentForm(),
             "now": timezone.now(),
             **self.extra_context(record),
@@ -271,7 +286,7 @@ class WorkflowDetailView(RecordView):
                 self.context(record, attachment_form=form),
                 status=400,
             )
-        attachment_add(
+        record_attach(
             record=record,
             user=request.user,
             upload=form.cleaned_data["file"],
@@ -388,6 +403,16 @@ class WorkflowCreateView(View):
             return {owner: self.request.user.pk}
         return {}
 
+    def get_form(self, *args: Any, **kwargs: Any) -> forms.ModelForm:
+        """The creation form; for a user who may not open records in someone
+        else's name, the owner picker holds only themselves, and a POST naming
+        anyone else gets the field's error."""
+        form = self.get_form_class()(*args, **kwargs)
+        user = self.request.user
+        if not may_create_for_others(user, self.model):
+            owner_fixed_to(form, self.model.owner_field, user)
+        return form
+
     def render_form(self, form: forms.ModelForm, status: int = 200) -> HttpResponse:
         return render(
             self.request,
@@ -398,11 +423,11 @@ class WorkflowCreateView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        return self.render_form(self.get_form_class()(initial=self.get_initial()))
+        return self.render_form(self.get_form(initial=self.get_initial()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        form = self.get_form_class()(request.POST, request.FILES)
+        form = self.get_form(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
         record = record_create(form=form, user=request.user)
