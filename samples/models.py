@@ -404,7 +404,7 @@ class SampleOrder(WorkflowModel):
         ],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the sample"),
             roles=["sales"],
             rule=OwnerOnly("salesperson"),
             comment="required",
@@ -607,7 +607,7 @@ class Board(WorkflowModel):
         source=[State.MAKING, State.MADE, State.SUBMITTED, State.REJECTED],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the board"),
             roles=["sales"],
             rule=OwnerOnly("salesperson"),
             comment="required",

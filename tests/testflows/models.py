@@ -58,6 +58,7 @@ class Job(WorkflowModel):
     creator_roles = ("sales",)
     initial_due = WorkingDays(1)
     start_labels = {"redo": _("Opened to redo a rejected job")}
+    subject_related = ("requester",)
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -115,7 +116,8 @@ class Job(WorkflowModel):
 
     @property
     def subject(self) -> str:
-        return self.title
+        # Reads a relation, fetched with the record wherever records are listed.
+        return f"{self.title} · {self.requester.get_full_name() or self.requester}"
 
     @transition(
         field=state,
@@ -262,7 +264,7 @@ class Job(WorkflowModel):
         source=[State.NEW, State.PLANNED, State.WORKING],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the job"),
             roles=["sales"],
             rule=OwnerOnly("requester"),
             comment="required",
