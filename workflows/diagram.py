@@ -193,6 +193,8 @@ def _cuts(
                 start = x
                 continue
         last = x
+    if hi - start > band and last is not None:
+        cuts.append(last)
     cuts.append(hi)
     return cuts
 
