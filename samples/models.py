@@ -427,7 +427,7 @@ class SampleOrder(WorkflowModel):
         ],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the sample"),
             roles=["sales"],
             rule=OwnerOnly("salesperson"),
             comment="required",
@@ -633,7 +633,7 @@ class Board(WorkflowModel):
         source=[State.MAKING, State.MADE, State.SUBMITTED, State.REJECTED],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the board"),
             roles=["sales"],
             rule=OwnerOnly("salesperson"),
             comment="required",

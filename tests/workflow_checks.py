@@ -24,6 +24,7 @@ from django_fsm_log.models import StateLog
 from tests.kits import post_data, step_data
 from workflows.declarations import step_of
 from workflows.forms import form_class_of, transition_form, value_limits
+from workflows.registry import process_models
 from workflows.roles import ROLES
 
 ROLE_CODES = [r.code for r in ROLES]
@@ -120,7 +121,11 @@ def check_step_taken(
     after = timezone.now()
 
     assert response.status_code == 302, response.content[:2000]
-    assert response.url == record.get_absolute_url()
+    # Back to the record, or to the record the step's effect opened.
+    assert response.url in {
+        record.get_absolute_url(),
+        *(opened_by_effect(before) if step.effect else ()),
+    }
     seq = record.step_seq
     record.refresh_from_db()
     assert record.state == transition.target
@@ -142,9 +147,13 @@ def check_step_taken(
     comment = None if step.comment == "hidden" else f"Comment on {name}"
     assert (log.transition, log.by_id, log.description) == (name, user.pk, comment)
     page = client.get(response.url)
-    assert messages_of(page) == [
-        f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
-    ]
+    done = f"{record.reference}: “{step.label}” done. Now: {record.get_state_display()}."
+    if response.url == record.get_absolute_url():
+        assert messages_of(page) == [done]
+    else:  # on the record the step opened, which the message names
+        (message,) = messages_of(page)
+        assert message.startswith(done[:-1])
+        assert page.context["record"].reference in message
     return due
 
 
@@ -227,6 +236,15 @@ def check_required_field_missing(
     return response
 
 
+def opened_by_effect(since: dt.datetime) -> list[str]:
+    """The pages of the process records opened since ``since``."""
+    return [
+        opened.get_absolute_url()
+        for model in process_models()
+        for opened in model.objects.filter(created_at__gte=since)
+    ]
+
+
 def check_step_by_role(
     client: Any, user: Any, role: str, record: Any, transition: Any, snapshot: Snapshot
 ) -> None:
@@ -237,12 +255,17 @@ def check_step_by_role(
     before = snapshot(record)
     last_log = StateLog.objects.for_(record).order_by("-pk").first()
     data = post_data(record, transition.name, seq=record.step_seq, prefixed=True)
+    started = timezone.now()
 
     response = client.post(step_url(record, transition.name), data)
 
     if role in step.roles:
         assert response.status_code == 302, response.content[:2000]
-        assert response.url == record.get_absolute_url()
+        # Back to the record, or to the record the step's effect opened.
+        assert response.url in {
+            record.get_absolute_url(),
+            *(opened_by_effect(started) if step.effect else ()),
+        }
         record.refresh_from_db()
         assert record.state == transition.target
         assert record.step_seq == before[1] + 1

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django_fsm import FSMFieldMixin, Transition
 
@@ -41,6 +42,9 @@ from .roles import ROLE_BY_CODE
 
 ROLES_HINT = "Roles are the codes listed in workflows/roles.py."
 DUE_HINT = "A due rule is a timedelta, the name of a date or datetime field, or a callable."
+# What a step's button may not read: the step's dialog closes with "Close",
+# and a bare "Cancel" beside it would not say whether it cancels the record.
+DIALOG_WORDS = frozenset({"cancel", "close", "ok"})
 # Sources django-fsm accepts besides states: any state, any state but the target.
 WILDCARD_SOURCES = ("*", "+")
 Model = type[WorkflowModel]
@@ -148,6 +152,15 @@ def _step_errors(model: Model, name: str, step: Step) -> Iterator[Error]:
         yield _error(model, 4, f"{where}: effect {step.effect!r} is not callable.")
     if error := _due_error(model, step.due, f"{where}: due", 5):
         yield error
+    with translation.override("en"):
+        label = str(step.label).strip().rstrip(".").lower()
+    if label in DIALOG_WORDS:
+        yield _error(
+            model,
+            21,
+            f"{where}: its label {label!r} reads like the dialog's own buttons.",
+            hint="Say what the step does: 'Cancel the order', not 'Cancel'.",
+        )
     for attr in ("roles", "notify"):
         if unknown := _unknown_roles(getattr(step, attr)):
             yield _error(model, 14, f"{where}: unknown role(s) {unknown} in {attr}.", ROLES_HINT)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import and_, or_
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import SignOff
@@ -31,3 +35,31 @@ def all_signed(record: WorkflowModel) -> bool:
 
 
 all_signed.message = _("Waiting for every department to sign.")  # type: ignore[attr-defined]
+
+
+def _all_signed_q(model: type[WorkflowModel]) -> Q:
+    """``all_signed`` as a filter: the records whose current step needs no
+    more signatures (the inbox reads it in the database, with the records)."""
+    ct = ContentType.objects.get_for_model(model)
+    states = []
+    for state, spec in model.sign_off_steps.items():
+        agreed = [
+            Exists(
+                SignOff.objects.filter(
+                    content_type=ct,
+                    object_id=OuterRef("pk"),
+                    step_seq=OuterRef("step_seq"),
+                    role=role,
+                    decision=SignOff.Decision.AGREE,
+                )
+            )
+            for role in spec.roles
+        ]
+        states.append(Q(state=state) & reduce(and_, agreed, Q()))
+    outside = ~Q(state__in=list(model.sign_off_steps))
+    return reduce(or_, states, outside)
+
+
+# A condition may say the same as a filter, ``q(model)``: the inbox then tells
+# a step that waits on others from one that waits for the user.
+all_signed.q = _all_signed_q  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from html import escape
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -29,6 +30,9 @@ GAP_Y, MIN_GAP_X, LANE = 56, 64, 18
 INK, EDGE_INK, CURRENT, CURRENT_INK = "#495057", "#6c757d", "#0d6efd", "#0a58ca"
 
 Point = tuple[float, float]
+# Where a process diagram wraps: about a record page's main column on a
+# desktop, and a phone's screen less the card's padding.
+WIDE, NARROW = 760.0, 340.0
 
 
 @dataclass(frozen=True)
@@ -162,12 +166,71 @@ def _layout(labels: dict[str, str], edges: list[Edge]) -> tuple[dict[str, _Box],
     return boxes, columns
 
 
+def _cuts(
+    spans: list[tuple[float, float]], labels: list, lo: float, hi: float, band: float
+) -> list[float]:
+    """Where to cut a drawing from ``lo`` to ``hi`` into bands about ``band``
+    wide: only between two columns (after the arrows' labels of the gap) and
+    never through a label."""
+
+    def clear(x: float) -> bool:
+        return not any(r[0] - 2 <= x <= r[2] + 2 for r in labels)
+
+    feasible = []
+    for (_l0, r0), (l1, _r1) in pairwise(spans):
+        x = l1 - 4
+        while x > r0 and not clear(x):
+            x -= 4
+        if x > r0:
+            feasible.append(x)
+    cuts, start, last = [lo], lo, None
+    for x in feasible:
+        if x - start > band and last is not None:
+            cuts.append(last)
+            start, last = last, None
+            if x - start > band:  # one column wider than a band: a band of its own
+                cuts.append(x)
+                start = x
+                continue
+        last = x
+    if hi - start > band and last is not None:
+        cuts.append(last)
+    cuts.append(hi)
+    return cuts
+
+
+def _wrapped(
+    head: str, defs: str, body: str, box: tuple, cuts: list, key: str, extents: list
+) -> str:
+    """The drawing in bands one under the other, each a window onto it as high
+    as what is drawn in it (``extents``: the bounding boxes of what was drawn)."""
+    gid = f"wf-draw-{key}"
+    gap = 16.0
+    bands, y, width = [], 0.0, 0.0
+    for a, b in pairwise(cuts):
+        inside = [e for e in extents if e[0] < b and e[2] > a]
+        top = min((e[1] for e in inside), default=box[1] + 8) - 8
+        bottom = max((e[3] for e in inside), default=box[1] + 8) + 8
+        w, h = b - a, bottom - top
+        bands.append(
+            f'<svg class="band" x="0" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
+            f'viewBox="{_n(a)} {_n(top)} {_n(w)} {_n(h)}"><use href="#{gid}"/></svg>'
+        )
+        y += h + gap
+        width = max(width, w)
+    return (
+        f'{head}width="{_n(width)}" viewBox="0 0 {_n(width)} {_n(y - gap)}">'
+        f'<defs>{defs}<g id="{gid}">{body}</g></defs>{"".join(bands)}</svg>'
+    )
+
+
 def render_state_diagram(
     states: list[tuple[str, str]],
     edges: list[Edge],
     current: str | None = None,
     final_states: set[str] | None = None,
     title: str = "State diagram",
+    wrap: float | None = None,
 ) -> str:
     """Return an ``<svg>`` element (a str) drawing the states and transitions.
 
@@ -175,6 +238,11 @@ def render_state_diagram(
     state; ``current`` is highlighted and ``final_states`` get a double border. The SVG
     has a viewBox and ``width="100%"``, so it scales to its container. Edges naming an
     unknown state are skipped.
+
+    ``wrap``: a width (in the drawing's units, about pixels) past which the drawing
+    wraps, like a line of text: it is cut between two columns, never through a
+    label, and the bands are drawn one under the other; the SVG's ``width`` is
+    then its natural width, for the page to scale down only when it must.
     """
     labels: dict[str, str] = {}
     for code, label in states:
@@ -183,7 +251,7 @@ def render_state_diagram(
     # str() also resolves lazy translations, whose repr would make the marker id vary.
     edges = [Edge(*map(str, (e.source, e.target, e.label))) for e in edges]
     edges = [e for e in edges if e.source in labels and e.target in labels]
-    key = repr((sorted(labels.items()), edges, current, sorted(finals)))
+    key = repr((sorted(labels.items()), edges, current, sorted(finals), wrap))
     arrow = "wf-arrow-" + hashlib.sha1(key.encode()).hexdigest()[:10]
     head = (
         '<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" width="100%" '
@@ -252,6 +320,7 @@ def render_state_diagram(
 
     taken = [(b.x - 2, b.y - 2, b.x + b.w + 2, b.y + BOX_H + 2) for b in boxes.values()]
     seen = [p for b in boxes.values() for p in ((b.x, b.y), (b.x + b.w, b.y + BOX_H))]
+    extents = [(b.x, b.y, b.x + b.w, b.y + BOX_H) for b in boxes.values()]
     parts: list[str] = []
 
     def draw(j: int, d: str, label_at: Point, axis: str, points: list[Point]) -> None:
@@ -260,6 +329,9 @@ def render_state_diagram(
         w = _width(e.label, LABEL_FONT)
         lx, ly = _place(*label_at, w, taken, axis)
         seen.extend([*points, (lx - w / 2, ly - 9), (lx + w / 2, ly + 9)])
+        spread = [*points, (lx - w / 2, ly - 9), (lx + w / 2, ly + 9)]
+        px, py = [p[0] for p in spread], [p[1] for p in spread]
+        extents.append((min(px), min(py), max(px), max(py)))
         title = f"{labels[e.source]} → {labels[e.target]}: {e.label}"
         parts.append(
             f'<g class="edge{" back" if dashed else ""}" data-source="{_esc(e.source)}" '
@@ -310,18 +382,29 @@ def render_state_diagram(
 
     xs, ys = [p[0] for p in seen], [p[1] for p in seen]
     box = (min(xs) - 8, min(ys) - 8, max(xs) - min(xs) + 16, max(ys) - min(ys) + 16)
-    return (
-        f'{head}viewBox="{" ".join(_n(v) for v in box)}"><defs><marker id="{arrow}" '
+    marker = (
+        f'<marker id="{arrow}" '
         'viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{EDGE_INK}"/></marker>'
+    )
+    if wrap is not None and box[2] > wrap:
+        spans = [(boxes[col[0]].col_l, boxes[col[0]].col_r) for col in columns]
+        label_rects = taken[len(boxes) :]
+        cuts = _cuts(spans, label_rects, box[0], box[0] + box[2], wrap)
+        cuts[0] = box[0]
+        if len(cuts) > 2:
+            head = head.replace(' width="100%"', "", 1)
+            key = arrow[len("wf-arrow-") :]
+            return _wrapped(head, marker, "".join(parts), box, cuts, key, extents)
+    return (
+        f'{head}viewBox="{" ".join(_n(v) for v in box)}"><defs>{marker}'
         f"</defs>{''.join(parts)}</svg>"
     )
 
 
-def process_diagram(model: type[WorkflowModel], current: str | None = None) -> str:
-    """The process diagram; a step possible from many states (cancelling) is
-    named under it instead of drawn as an arrow from each of them."""
-    states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
+def _edges_of(model: type[WorkflowModel]) -> tuple[list[Edge], list[str]]:
+    """The arrows of the process; a step possible from many states (cancelling)
+    is named under the diagram instead of drawn as an arrow from each of them."""
     sources: dict[str, list[Any]] = {}
     for t in model.workflow_transitions():
         if t.source != "*" and t.target is not None:
@@ -337,17 +420,38 @@ def process_diagram(model: type[WorkflowModel], current: str | None = None) -> s
             )
             continue
         edges.extend(Edge(str(t.source), str(t.target), label) for t in transitions)
+    return edges, notes
+
+
+def process_svg(
+    model: type[WorkflowModel], current: str | None = None, wrap: float | None = None
+) -> str:
+    """The process's diagram as an SVG document, at its natural size."""
+    states = [(str(code), str(label)) for code, label in model.state_field().flatchoices]
+    edges, _notes = _edges_of(model)
     svg = render_state_diagram(
         states,
         edges,
         current=current,
         final_states={str(s) for s in model.final_states},
         title=_("State diagram: %(process)s") % {"process": model.process_label},
+        wrap=wrap,
     )
-    # Drawn at its natural size (the wrapper scrolls sideways) so that the
-    # labels of a long process stay readable on a narrow column.
     match = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg)
-    if match:
-        svg = svg.replace('width="100%"', f'width="{float(match[1]) * 0.8:.0f}"', 1)
+    if match and 'width="100%"' in svg:
+        svg = svg.replace('width="100%"', f'width="{float(match[1]):.0f}"', 1)
+    return svg
+
+
+def process_diagram(model: type[WorkflowModel], current: str | None = None) -> str:
+    """The diagram as a page shows it: wrapped like text, in bands as wide as
+    a record page's column on a desktop and as a phone's screen, each drawn at
+    its natural size (the page scales a band down only where it is wider than
+    the screen), so that no label is cut and labels stay readable."""
+    shown = [
+        f'<div class="diagram-wrap {css}">{process_svg(model, current, wrap)}</div>'
+        for wrap, css in ((WIDE, "d-none d-md-block"), (NARROW, "d-md-none"))
+    ]
+    _edges, notes = _edges_of(model)
     caption = "".join(f'<p class="small text-muted mb-0">{escape(n)}</p>' for n in notes)
-    return f'<div class="diagram-wrap">{svg}</div>{caption}'
+    return "".join(shown) + caption

@@ -7,7 +7,8 @@ service and the inbox is here, so that each of them applies the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
+from operator import and_, or_
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -245,25 +246,55 @@ def available_actions(record: WorkflowModel, user: AbstractBaseUser) -> list[Act
     return actions
 
 
-def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet | None:
-    """Records of ``model`` whose current step this user can act on, or None."""
+@dataclass(frozen=True)
+class InboxFilter:
+    """Where a user stands on the records of a process, as filters.
+
+    ``todo``: the records with a step the user can take now, or a signature
+    of theirs missing; ``waiting``: the records whose only steps for the user
+    wait on a condition (signatures of other departments), so that they wait
+    on others. ``steps`` holds, for each step the user may take, the filter of
+    the records where it is possible now and of those where it waits; ``sign``
+    the records the user is to sign. The inbox annotates each row with them.
+    """
+
+    todo: Q
+    waiting: Q | None
+    steps: tuple[tuple[Transition, Q, Q | None], ...]
+    sign: Q | None
+
+
+def _met(model: type[WorkflowModel], transition: Transition) -> Q | None:
+    """The records where the step's conditions that have a filter form are met,
+    or None when none has one (a condition without one counts as met)."""
+    found = [c.q(model) for c in transition.conditions if getattr(c, "q", None) is not None]
+    return reduce(and_, found) if found else None
+
+
+def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFilter | None:
+    """The filters of ``model``'s records for the user's inbox, or None when
+    the user has no step and no signature in the process."""
     perms = _perms(user)
     app = model._meta.app_label
-    q = Q(pk__in=[])
-    any_clause = False
+    steps = []
     for t in model.workflow_transitions():
         if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
             continue
         step = step_of(t)
         if not step.inbox:
             continue
-        clause = Q() if t.source == "*" else Q(state=t.source)
+        # Any state: a filter that is true, not an empty Q (which an OR drops).
+        clause = Q(state__isnull=False) if t.source == "*" else Q(state=t.source)
         if step.rule is not None:
             clause &= step.rule.q(user)
-        q |= clause
-        any_clause = True
+        met = _met(model, t)
+        if met is None:
+            steps.append((t, clause, None))
+        else:
+            steps.append((t, clause & met, clause & ~met))
     roles = user_roles(user)
     ct = ContentType.objects.get_for_model(model)
+    signs = []
     for state, spec in model.sign_off_steps.items():
         mine = set(spec.roles) & roles
         if not mine:
@@ -274,8 +305,32 @@ def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet |
             step_seq=OuterRef("step_seq"),
             role__in=mine,
         )
-        q |= Q(state=state) & ~Exists(signed)
-        any_clause = True
-    if not any_clause:
+        signs.append(Q(state=state) & ~Exists(signed))
+    if not steps and not signs:
         return None
-    return model.objects.filter(q).exclude(state__in=model.final_states)
+    sign = reduce(or_, signs) if signs else None
+    todo = reduce(or_, [now for _t, now, _later in steps] + signs)
+    later = [w for _t, _now, w in steps if w is not None]
+    waiting = reduce(or_, later) & ~todo if later else None
+    return InboxFilter(todo, waiting, tuple(steps), sign)
+
+
+def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet | None:
+    """Records of ``model`` whose current step this user can act on now, or None.
+
+    A record whose only step for the user waits on a condition with a filter
+    form (``all_signed``: the other departments' signatures) is not one of
+    them: it waits on others (``waiting_on_others``).
+    """
+    found = inbox_filter(model, user)
+    if found is None:
+        return None
+    return model.objects.filter(found.todo).exclude(state__in=model.final_states)
+
+
+def waiting_on_others(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet | None:
+    """Records of ``model`` with a step for this user that waits on others, or None."""
+    found = inbox_filter(model, user)
+    if found is None or found.waiting is None:
+        return None
+    return model.objects.filter(found.waiting).exclude(state__in=model.final_states)

@@ -14,9 +14,21 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -32,7 +44,7 @@ from .models import (
     admin_history,
 )
 from .registry import process_models, transition_codename
-from .rights import actionable
+from .rights import InboxFilter, actionable, inbox_filter, user_roles
 from .roles import role_label
 
 # --- Sign-offs and who the step waits on -------------------------------------------------
@@ -240,15 +252,43 @@ def record_escalations(record: WorkflowModel) -> QuerySet:
     ).select_related("manager")
 
 
-def escalated_to(user: Any) -> list[Escalation]:
-    """The open escalations a manager has to look at, oldest deadline first,
-    each with its record."""
-    return list(
-        Escalation.objects.filter(manager=user, resolved_at__isnull=True)
-        .select_related("content_type")
-        .prefetch_related("record")
-        .order_by("due_at", "pk")
+def escalations_open(user: Any) -> QuerySet:
+    """The open escalations a manager has to look at, oldest deadline first."""
+    return Escalation.objects.filter(manager=user, resolved_at__isnull=True).order_by(
+        "due_at", "pk"
     )
+
+
+def with_records(escalations: Iterable[Escalation]) -> list[Escalation]:
+    """The escalations with their records and what each record's ``subject``
+    reads: one query per process, however many there are. An escalation
+    whose record is gone is left out."""
+    escalations = list(escalations)
+    wanted: dict[int, set[int]] = {}
+    for e in escalations:
+        wanted.setdefault(e.content_type_id, set()).add(e.object_id)
+    found: dict[tuple[int, int], WorkflowModel] = {}
+    for ct_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(ct_id).model_class()
+        if model is None:
+            continue
+        related = getattr(model, "subject_related", ())
+        for record in model.objects.select_related(*related).filter(pk__in=ids):
+            found[ct_id, record.pk] = record
+    shown = []
+    for e in escalations:
+        record = found.get((e.content_type_id, e.object_id))
+        if record is not None:
+            e.record = record
+            shown.append(e)
+    return shown
+
+
+def escalated_to(user: Any, limit: int | None = None) -> list[Escalation]:
+    """The open escalations a manager has to look at, oldest deadline first,
+    each with its record (the first ``limit`` of them)."""
+    qs = escalations_open(user)
+    return with_records(qs if limit is None else qs[:limit])
 
 
 # --- The inbox and the digest ------------------------------------------------------------
@@ -258,11 +298,20 @@ def by_deadline(qs: QuerySet) -> QuerySet:
     return qs.order_by(F("step_due_at").asc(nulls_last=True), "created_at")
 
 
+# How many rows of each part of the inbox one page shows.
+INBOX_PAGE = 25
+
+
 @dataclass
 class InboxSection:
+    """A process in the user's inbox: the records waiting for the user (the
+    first page of them) and those where the user's step waits on others."""
+
     model: type[WorkflowModel]
     count: int
     records: list[Any]
+    waiting_count: int = 0
+    waiting: list[Any] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -272,18 +321,133 @@ class InboxSection:
     def label(self) -> Any:
         return self.model.process_name()
 
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.records)
 
-def inbox(user: AbstractBaseUser, limit: int = 50) -> list[InboxSection]:
-    """Per process: how many records wait for the user, and the most urgent of them."""
+    @property
+    def more_waiting(self) -> bool:
+        return self.waiting_count > len(self.waiting)
+
+
+def sign_label(record: WorkflowModel) -> str | Promise:
+    """A signature the record waits for, as the inbox names it."""
+    spec = record.current_sign_off_step()
+    step = (spec.label if spec else "") or record.state_label(record.state)
+    return format_lazy(_("Sign: {step}"), step=step)
+
+
+def _flag(clause: Q) -> Case:
+    return Case(When(clause, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+class _Part:
+    """One part (``todo`` or ``waiting``) of a process's inbox as a query whose
+    rows say which of the user's steps each one is about."""
+
+    def __init__(self, model: type[WorkflowModel], found: InboxFilter, part: str) -> None:
+        self.model, self.part = model, part
+        flags: dict[str, Any] = {}
+        self.steps: list[tuple[str, Any]] = []
+        for i, (t, now, later) in enumerate(found.steps):
+            clause = now if part == "todo" else later
+            if clause is None:
+                continue
+            flags[f"_wf_step{i}"] = _flag(clause)
+            self.steps.append((f"_wf_step{i}", t))
+        self.sign = part == "todo" and found.sign is not None
+        if self.sign:
+            flags["_wf_sign"] = _flag(found.sign)
+        where = found.todo if part == "todo" else found.waiting
+        qs = model.objects.filter(where).exclude(state__in=model.final_states)
+        qs = qs.select_related(*model.subject_related).annotate(**flags)
+        if part == "waiting":
+            qs = qs.prefetch_related("sign_offs")
+        self.qs = by_deadline(qs)
+
+    def label(self, records: Iterable[WorkflowModel]) -> list[WorkflowModel]:
+        """Name on each record the steps it waits for (and, waiting on others, whom)."""
+        records = list(records)
+        for record in records:
+            names: list[Any] = []
+            if self.sign and getattr(record, "_wf_sign", False):
+                names.append(sign_label(record))
+            seen: set[str] = set()
+            for flag, t in self.steps:
+                if getattr(record, flag, False) and t.name not in seen:
+                    seen.add(t.name)
+                    names.append(step_of(t).label)
+            record.inbox_steps = names
+            if self.part == "waiting":
+                record.waiting_on = waiting_for(record)
+        return records
+
+
+def inbox_part(
+    model: type[WorkflowModel], user: AbstractBaseUser, part: str = "todo"
+) -> _Part | None:
+    """The ``todo`` or ``waiting`` part of the user's inbox for one process, or
+    None when the user has nothing there."""
+    found = inbox_filter(model, user)
+    if found is None or (part == "waiting" and found.waiting is None):
+        return None
+    return _Part(model, found, part)
+
+
+def _first(part: _Part | None, limit: int) -> tuple[int, list[Any]]:
+    if part is None:
+        return 0, []
+    records = part.label(part.qs[:limit])
+    count = len(records) if len(records) < limit else part.qs.count()
+    return count, records
+
+
+def inbox(user: AbstractBaseUser, limit: int = INBOX_PAGE) -> list[InboxSection]:
+    """Per process: how many records wait for the user and the most urgent of
+    them, and how many of the user's steps wait on others, with the first of
+    them. A fixed number of queries per process, however many records."""
     sections = []
     for model in process_models():
-        qs = actionable(model, user)
-        if qs is None:
+        found = inbox_filter(model, user)
+        if found is None:
             continue
-        records = list(by_deadline(qs.select_related(*model.subject_related))[:limit])
-        count = len(records) if len(records) < limit else qs.count()
-        sections.append(InboxSection(model, count, records))
+        count, records = _first(_Part(model, found, "todo"), limit)
+        waiting = _Part(model, found, "waiting") if found.waiting is not None else None
+        waiting_count, waiting_rows = _first(waiting, limit)
+        sections.append(InboxSection(model, count, records, waiting_count, waiting_rows))
     return sections
+
+
+def waiting_on(
+    record: WorkflowModel,
+    user: AbstractBaseUser,
+    actions: Iterable[Any] = (),
+    signed: set[str] | None = None,
+) -> list[str | Promise]:
+    """Who the record waits on, as its page tells ``user``: "you" (or "your
+    sign-off") for what the user can do now, then the other departments.
+
+    ``actions`` are the user's ``available_actions`` on the record; ``signed``
+    the roles that signed this visit of the step, when the caller has read
+    them. Built on ``waiting_roles``, the one answer to who the step waits on.
+    """
+    spec = record.current_sign_off_step()
+    if signed is None:
+        signed = {s.role for s in current_sign_offs(record)} if spec else set()
+    roles = waiting_roles(record, signed)
+    if not roles:
+        return []
+    mine = user_roles(user)
+    if spec and any(r not in signed for r in spec.roles):
+        acting = {r for r in roles if r in mine or user.is_superuser}
+        you: str | Promise = _("your sign-off")
+    else:
+        enabled = [a for a in actions if a.enabled and a.step.inbox]
+        acting = {r for a in enabled for r in a.step.roles} if enabled else set()
+        you = _("you")
+    names: list[str | Promise] = [you] if acting & set(roles) else []
+    names.extend(role_label(r) for r in roles if r not in acting)
+    return names
 
 
 @dataclass

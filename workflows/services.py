@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -187,6 +188,15 @@ def _run(
     escalations_resolve(locked)
 
 
+@dataclass(frozen=True)
+class StepOutcome:
+    """What a step did: the record it moved, and the record its ``effect``
+    opened (a new round), if the effect returned one."""
+
+    record: WorkflowModel
+    created: WorkflowModel | None = None
+
+
 def transition_perform(
     *,
     record: WorkflowModel,
@@ -197,7 +207,34 @@ def transition_perform(
     seen_seq: int | None = None,
     prefix: str | None = None,
 ) -> WorkflowModel:
+    """Take transition ``name`` on ``record`` for ``user``; the record moved
+    (``transition_take`` also gives the record the step opened)."""
+    return transition_take(
+        record=record,
+        name=name,
+        user=user,
+        data=data,
+        files=files,
+        seen_seq=seen_seq,
+        prefix=prefix,
+    ).record
+
+
+def transition_take(
+    *,
+    record: WorkflowModel,
+    name: str,
+    user: AbstractBaseUser,
+    data: Any = None,
+    files: Any = None,
+    seen_seq: int | None = None,
+    prefix: str | None = None,
+) -> StepOutcome:
     """Take transition ``name`` on ``record`` for ``user``.
+
+    The step's ``effect`` may return the process record it opened (another
+    record, such as a new round): the outcome carries it, so that the page
+    can take the user there.
 
     Raises PermissionDenied (wrong role or rule), StaleRecord (the page was
     out of date or the step was already taken), StepNotAvailable (wrong state
@@ -242,15 +279,18 @@ def transition_perform(
             _run(locked, transition, user, comment, cleaned)
             if upload is not None:
                 attachment_add(record=locked, user=user, upload=upload, state=source)
+            created = None
             if step.effect is not None:
                 effect = step.effect
                 if isinstance(effect, str):
                     effect = import_string(effect)
-                effect(record=locked, user=user, data=cleaned)
+                result = effect(record=locked, user=user, data=cleaned)
+                if isinstance(result, WorkflowModel) and result.pk is not None:
+                    created = result
             _queue_notifications(locked)
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
-    return locked
+    return StepOutcome(locked, created)
 
 
 def record_start(

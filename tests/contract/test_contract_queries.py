@@ -19,6 +19,7 @@ from tests.workflow_checks import (
     check_record_page_queries,
     get_within_queries,
 )
+from workflows.selectors import INBOX_PAGE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -69,7 +70,10 @@ def test_inbox_queries_do_not_grow_with_the_records(
 
     (section,) = [s for s in response.context["sections"] if s.model is model]
     assert section.count == len(crowd.records)
-    assert len(response.context["rows"]) == min(len(crowd.records), 50)
+    # At most a page of the section, with a link to the rest.
+    assert len(response.context["rows"]) == min(len(crowd.records), INBOX_PAGE)
+    more = f'data-testid="more-{model._meta.label_lower}"'
+    assert (more in response.content.decode()) == (len(crowd.records) > INBOX_PAGE)
 
 
 def test_record_page_queries_do_not_grow_with_the_records(

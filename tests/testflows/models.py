@@ -180,6 +180,7 @@ class Job(WorkflowModel):
 
     @property
     def subject(self) -> str:
+        # Reads a relation, fetched with the record wherever records are listed.
         return f"{self.title} · {self.customer.name}"
 
     @transition(
@@ -348,7 +349,7 @@ class Job(WorkflowModel):
         source=[State.NEW, State.PLANNED, State.WORKING],
         target=State.CANCELLED,
         custom=step(
-            label=_("Cancel"),
+            label=_("Cancel the job"),
             roles=["sales"],
             rule=OwnerOnly("requester"),
             comment="required",

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import models
 from django.test.utils import isolate_apps
+from django.utils.translation import gettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.calendar import WorkingDays
@@ -459,6 +460,18 @@ BROKEN: list[tuple[str, dict[str, Any], str, list[str]]] = [
         {"cancel": move(["open", "paused"], State.DONE)},
         "E018",
         ["Step 'cancel'", "source 'paused'"],
+    ),
+    (
+        "a step labelled like the dialog's buttons",
+        {"cancel": move([State.OPEN, State.REVIEW], State.DONE, label="Cancel")},
+        "E021",
+        ["Step 'cancel'", "'cancel'", "Cancel the order"],
+    ),
+    (
+        "a step labelled like the dialog's close button, in translation",
+        {"cancel": move([State.OPEN, State.REVIEW], State.DONE, label=gettext_lazy("Close"))},
+        "E021",
+        ["Step 'cancel'", "'close'"],
     ),
 ]
 

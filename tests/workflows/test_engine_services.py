@@ -463,8 +463,12 @@ def test_inbox_holds_a_rejected_job_until_the_department_has_signed(advance, rol
 
     assert record.reference not in inbox_refs(qa)
     assert record.reference in inbox_refs(room)
-    # The requester's redo now waits only for the sample room.
-    assert record.reference in inbox_refs(client_for(record.requester))
+    # The requester's redo now waits only for the sample room: on others.
+    requester = client_for(record.requester).get(reverse("workflows:inbox"))
+    assert record.reference not in [r.reference for _s, r in requester.context["rows"]]
+    ((_section, waiting),) = requester.context["waiting"]
+    assert waiting.reference == record.reference
+    assert [str(r) for r in waiting.waiting_on] == ["Sample room"]
 
 
 def test_inbox_of_a_user_without_roles_is_empty(client_for):

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from ..diagram import process_diagram
+from ..diagram import process_svg
 from ..models import Attachment, CompanyProfile
 from ..registry import process_model
 from ..rights import readable
@@ -43,7 +43,7 @@ def diagram_view(request: HttpRequest, app_label: str, model_name: str) -> HttpR
     model = process_model(app_label, model_name)
     if model is None:
         raise Http404
-    return HttpResponse(process_diagram(model), content_type="image/svg+xml")
+    return HttpResponse(process_svg(model), content_type="image/svg+xml")
 
 
 def company_logo(request: HttpRequest) -> HttpResponse:

@@ -48,7 +48,7 @@ from ..selectors import (
     record_escalations,
     sign_off_conditions,
     timeline,
-    waiting_for,
+    waiting_on,
 )
 from ..services import (
     FormInvalid,
@@ -58,7 +58,7 @@ from ..services import (
     record_attach,
     record_create,
     signoff_record,
-    transition_perform,
+    transition_take,
 )
 from .lists import export_response, list_tools
 
@@ -134,7 +134,8 @@ class WorkflowDetailView(RecordView):
         user = self.request.user
         attach = may_attach(record, user)
         actions = []
-        for action in available_actions(record, user):
+        available = available_actions(record, user)
+        for action in available:
             if bound and bound[0] == action.name:
                 form = bound[1]
             else:
@@ -181,7 +182,9 @@ class WorkflowDetailView(RecordView):
             "signoff": signoff,
             "timeline": entries,
             "conditions": sign_off_conditions(entries),
-            "waiting_for": waiting_for(record),
+            "waiting_on": waiting_on(
+                record, user, available, signed={s.role for s in sign_offs} if spec else None
+            ),
             "diagram": process_diagram(type(record), record.state),
             "escalations": [e for e in escalations if e.is_open_on(record)],
             "takes_part": can_view_process(user, type(record)),
@@ -216,7 +219,7 @@ class WorkflowDetailView(RecordView):
     def post_step(self, record: WorkflowModel, name: str) -> HttpResponse:
         request = self.request
         try:
-            updated = transition_perform(
+            outcome = transition_take(
                 record=record,
                 name=name,
                 user=request.user,
@@ -234,16 +237,25 @@ class WorkflowDetailView(RecordView):
                 self.context(record, bound=(name, exc.form)),
                 status=400,
             )
+        updated, created = outcome.record, outcome.created
+        done = {
+            "ref": updated.reference,
+            "step": updated.step_of(name).label,
+            "state": updated.state_label(updated.state),
+        }
+        if created is None:
+            messages.success(request, _("%(ref)s: “%(step)s” done. Now: %(state)s.") % done)
+            return redirect(updated)
+        # The step opened another record (a new round): the work goes on there.
         messages.success(
             request,
-            _("%(ref)s: “%(step)s” done. Now: %(state)s.")
-            % {
-                "ref": updated.reference,
-                "step": updated.step_of(name).label,
-                "state": updated.state_label(updated.state),
-            },
+            _(
+                "%(ref)s: “%(step)s” done. Now: %(state)s. It opened %(new)s, "
+                "shown here (%(new_state)s)."
+            )
+            % {**done, "new": created.reference, "new_state": created.get_state_display()},
         )
-        return redirect(updated)
+        return redirect(created)
 
     def post_sign(self, record: WorkflowModel, name: str) -> HttpResponse:
         request = self.request
