@@ -240,11 +240,15 @@ class Order(PaymentTerms, WorkflowModel):
     owner_role = "sales"
     creator_roles = ("sales", "sales_assistant")
     on_behalf_roles = ("sales_assistant",)  # the order follower, for any salesperson
-    # Money: a salesperson reads their own orders; the order followers, finance
-    # and the managers read them all; a department reads an order while its
-    # step or review waits on it (README, "Security").
+    # Money: a salesperson reads their own orders; the order followers, finance,
+    # PMC (who plans every order's production) and the managers read them all;
+    # another department reads an order while its step or review waits on it
+    # (README, "Security").
     read_scope = (
-        Owner() | Roles("sales_assistant", "finance", *MANAGER_ROLES) | CurrentStep() | Escalated()
+        Owner()
+        | Roles("sales_assistant", "finance", "pmc", *MANAGER_ROLES)
+        | CurrentStep()
+        | Escalated()
     )
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)

@@ -18,7 +18,7 @@ from django.views import View
 from workflows.forms import owner_fixed_to
 from workflows.models import WorkflowModel
 from workflows.registry import process_models
-from workflows.rights import can_view_process, may_create_for_others, readable
+from workflows.rights import can_view_process, may_create_for_others, read_record, readable
 from workflows.selectors import sign_off_conditions, timeline
 from workflows.services import StaleRecord, StepNotAvailable, posted_seq
 from workflows.views import WorkflowCreateView, WorkflowPrintView
@@ -70,9 +70,7 @@ class OrderEditView(View):
     template_name = "orders/order_form.html"
 
     def get_order(self, pk: int) -> Order:
-        order = get_object_or_404(
-            readable(self.request.user, Order, pk).select_related("customer"), pk=pk
-        )
+        order = read_record(self.request.user, Order, pk, related=("customer",))
         if not order.may_edit(self.request.user):
             raise PermissionDenied(_("You may not change this order now."))
         return order

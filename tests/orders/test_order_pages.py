@@ -226,17 +226,20 @@ def test_finance_reads_customers_and_other_roles_do_not(role_user, client_for):
 
 def test_the_customer_page_lists_the_customers_samples_boards_and_orders(role_user, client_for):
     customer = CustomerFactory()
-    sample = SampleOrderFactory(customer=customer)
-    board = BoardFactory(customer=customer)
-    order = OrderFactory(customer=customer)
+    sales = role_user("sales")
+    sample = SampleOrderFactory(customer=customer, salesperson=sales)
+    board = BoardFactory(customer=customer, salesperson=sales)
+    order = OrderFactory(customer=customer, salesperson=sales)
     elsewhere = OrderFactory()
+    colleagues = SampleOrderFactory(customer=customer)  # another salesperson's
 
-    page = client_for(role_user("sales")).get(reverse("orders:customer_detail", args=[customer.pk]))
+    page = client_for(sales).get(reverse("orders:customer_detail", args=[customer.pk]))
 
     html = page.content.decode()
     for record in (sample, board, order):
         assert record.get_absolute_url() in html
     assert elsewhere.reference not in html
+    assert colleagues.reference not in html  # the samples' read scope
     # Finance takes no part in samples or boards: it sees the orders only.
     finance = client_for(role_user("finance")).get(
         reverse("orders:customer_detail", args=[customer.pk])

@@ -124,8 +124,12 @@ def test_the_four_departments_review_and_conditions_are_shown_to_everyone(role_u
     order.refresh_from_db()
     assert order.state == "contract_approval"
     # Afterwards everyone reading the order sees the conditions: page and printout.
-    for role in ("sales", "warehouse", "marketing_manager", "qa"):
-        client = client_for(role_user(role))
+    readers = [order.salesperson] + [
+        role_user(role) for role in ("sales_assistant", "finance", "marketing_manager", "pmc")
+    ]
+    for reader in readers:
+        role = reader.username
+        client = client_for(reader)
         page = client.get(order.get_absolute_url())
         assert [(c["role"], c["comment"]) for c in page.context["conditions"]] == [
             ("finance", "30% deposit before production."),

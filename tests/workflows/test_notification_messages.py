@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import CustomerFactory, UserFactory
 from tests.testflows.kit import JobFactory
 from tests.testflows.models import Job
 from workflows.models import Notification, NotificationSettings
@@ -28,12 +28,16 @@ def open_url(note: Notification) -> str:
     return reverse("workflows:notification_open", args=[note.pk])
 
 
-def told_of_schedule(advance, role_user, title: str = "Ceramic mug · Lakeside", **data) -> tuple:
-    """A job the sales assistant scheduled (with ``data`` for the step), and
-    the notification of the sample room, who starts it next."""
+def told_of_schedule(advance, role_user, title: str = "Ceramic mug", **data) -> tuple:
+    """A job for Lakeside the sales assistant scheduled (with ``data`` for the
+    step), and the notification of the sample room, who starts it next. Its
+    subject: "<title> · Lakeside"."""
     room = role_user("sample_room")
     record = advance.take(
-        JobFactory(title=title), "schedule", data, user=role_user("sales_assistant")
+        JobFactory(title=title, customer=CustomerFactory(name="Lakeside")),
+        "schedule",
+        data,
+        user=role_user("sales_assistant"),
     )
     notify_step(ContentType.objects.get_for_model(record).pk, record.pk, record.step_seq)
     return record, room, Notification.objects.get(recipient=room)
@@ -124,7 +128,7 @@ def test_a_plain_text_email_is_not_html_escaped(advance, role_user, client_for):
     emails_send()
 
     (email,) = mail.outbox  # in the site's language: the sample room chose none
-    assert email.subject.startswith(f"{record.reference} {TYPED}（测试工单）")
+    assert email.subject.startswith(f"{record.reference} {TYPED} · Lakeside（测试工单）")
     assert f"意见：{TYPED}" in email.body
     assert "&amp;" not in email.body and "&lt;" not in email.body and "&#x27;" not in email.body
     # The pages escape it as any other text.

@@ -280,11 +280,11 @@ def test_each_reader_is_told_in_their_own_language(advance, role_user):
     emails_send()
     by_reader = {m.to[0]: m for m in mail.outbox}
     assert by_reader[english.email].subject == (
-        f"{record.reference} {record.title} (Test jobs) is now “Planned”"
+        f"{record.reference} {record.subject} (Test jobs) is now “Planned”"
     )
     assert (
         by_reader[chinese.email].subject
-        == f"{record.reference} {record.title}（测试工单）已进入“已排期”"
+        == f"{record.reference} {record.subject}（测试工单）已进入“已排期”"
     )
     assert "Due: " in by_reader[english.email].body
     assert "截止时间：" in by_reader[chinese.email].body

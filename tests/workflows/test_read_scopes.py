@@ -20,12 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import UserFactory, in_days
-from tests.testflows.forms import JobForm
+from tests.factories import CustomerFactory, UserFactory, in_days
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
 from workflows.declarations import CurrentStep, Owner
-from workflows.forms import transition_form
+from workflows.forms import create_form_class, transition_form
 from workflows.models import Attachment, Escalation
 from workflows.rights import may_attach, read_record, readable
 from workflows.services import record_attach, record_create
@@ -258,7 +257,16 @@ def test_a_step_taken_on_the_page_offers_its_attachment(role_user, client_for):
 
 def test_the_service_refuses_a_record_in_another_name_from_who_may_not(role_user):
     sales, other = role_user("sales"), UserFactory(roles=["sales"])
-    form = JobForm({"requester": other.pk, "title": "Chairs", "due_date": in_days(5)})
+    form = create_form_class(Job)(
+        {
+            "kind": "standard",
+            "customer": CustomerFactory().pk,
+            "requester": other.pk,
+            "title": "Chairs",
+            "quantity": 4,
+            "due_date": in_days(5),
+        }
+    )
     assert form.is_valid(), form.errors
 
     with pytest.raises(PermissionDenied, match="only in your own name"):
