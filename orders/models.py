@@ -241,12 +241,21 @@ class Order(PaymentTerms, WorkflowModel):
     creator_roles = ("sales", "sales_assistant")
     on_behalf_roles = ("sales_assistant",)  # the order follower, for any salesperson
     # Money: a salesperson reads their own orders; the order followers, finance,
-    # PMC (who plans every order's production) and the managers read them all;
-    # another department reads an order while its step or review waits on it
-    # (README, "Security").
+    # the departments that review, plan, make and store every order, and the
+    # managers read them all; anyone else while a step or review of theirs
+    # waits on it (README, "Security").
     read_scope = (
         Owner()
-        | Roles("sales_assistant", "finance", "pmc", *MANAGER_ROLES)
+        | Roles(
+            "sales_assistant",
+            "finance",
+            "tech",
+            "pmc",
+            "qa",
+            "production",
+            "warehouse",
+            *MANAGER_ROLES,
+        )
         | CurrentStep()
         | Escalated()
     )
