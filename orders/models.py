@@ -1048,7 +1048,7 @@ class ShippingNotice(WorkflowModel):
             notify=["finance"],
         ),
     )
-    def submit(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_submit(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -1064,7 +1064,7 @@ class ShippingNotice(WorkflowModel):
             style="success",
         ),
     )
-    def approve(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_approve(self, *, by: Any, data: dict[str, Any]) -> None:
         self.over_limit = False
 
     @transition(
@@ -1082,7 +1082,7 @@ class ShippingNotice(WorkflowModel):
             help_text=_("The batch takes the customer over the credit limit: give your reason."),
         ),
     )
-    def approve_over_limit(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_approve_over_limit(self, *, by: Any, data: dict[str, Any]) -> None:
         self.over_limit = True
 
     @transition(
@@ -1098,7 +1098,7 @@ class ShippingNotice(WorkflowModel):
             help_text=_("Say what must happen first (a payment, a deposit)."),
         ),
     )
-    def send_back(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_hold(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -1116,7 +1116,7 @@ class ShippingNotice(WorkflowModel):
             help_text=_("送货单: its number, the carrier and the day the goods left."),
         ),
     )
-    def ship(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_ship(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -1132,7 +1132,7 @@ class ShippingNotice(WorkflowModel):
             style="success",
         ),
     )
-    def confirm_delivery(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_delivered(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -1147,7 +1147,7 @@ class ShippingNotice(WorkflowModel):
             inbox=False,
         ),
     )
-    def cancel(self, *, by: Any, data: dict[str, Any]) -> None:
+    def notice_cancel(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
 
@@ -1371,7 +1371,7 @@ class Invoice(WorkflowModel):
             inbox=False,
         ),
     )
-    def cancel(self, *, by: Any, data: dict[str, Any]) -> None:
+    def invoice_cancel(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
 
