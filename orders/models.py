@@ -1267,7 +1267,7 @@ class Invoice(WorkflowModel):
     amount = models.DecimalField(
         _("amount"), max_digits=15, decimal_places=2, default=0, editable=False
     )
-    due_date = models.DateField(_("due date"), null=True, editable=False)
+    due_date = models.DateField(_("payment due date"), null=True, editable=False)
     paid_amount = models.DecimalField(
         _("paid"), max_digits=15, decimal_places=2, default=0, editable=False
     )
