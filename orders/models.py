@@ -711,7 +711,7 @@ class Order(PaymentTerms, WorkflowModel):
 
     @transition(
         field=state,
-        source=[State.WAREHOUSED, State.SHIPPING],
+        source=State.WAREHOUSED,
         target=State.SHIPPING,
         conditions=[shipped_in_part],
         custom=step(
@@ -719,7 +719,7 @@ class Order(PaymentTerms, WorkflowModel):
             roles=["sales_assistant"],
             inbox=False,
             style="outline-secondary",
-            help_text=_("Taken when a shipping notice's batch ships."),
+            help_text=_("Taken when the first batch ships."),
         ),
     )
     def batch_shipped(self, *, by: Any, data: dict[str, Any]) -> None:
