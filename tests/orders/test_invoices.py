@@ -286,7 +286,7 @@ def test_receivables_and_invoice_pages_make_the_same_queries_however_many_invoic
     client = client_for(role_user("finance"))
 
     get_within_queries(client, reverse("orders:receivables"), django_assert_max_num_queries, 10)
-    get_within_queries(client, invoice.get_absolute_url(), django_assert_max_num_queries, 22)
+    get_within_queries(client, invoice.get_absolute_url(), django_assert_max_num_queries, 17)
     get_within_queries(
         client,
         reverse("orders:customer_detail", args=[customers[0].pk]),

@@ -308,7 +308,7 @@ def test_notice_pages_make_the_same_queries_however_many_lines(
         NoticeFactory(state="shipped")
     client = client_for(role_user("finance"))
 
-    get_within_queries(client, notice.get_absolute_url(), django_assert_max_num_queries, 22)
+    get_within_queries(client, notice.get_absolute_url(), django_assert_max_num_queries, 18)
     get_within_queries(
         client,
         reverse("orders:shippingnotice_print", args=[notice.pk]),
