@@ -13,13 +13,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Invoice, Order, Payment
+from orders.models import Invoice, Order, Payment, ShippingNotice
 from orders.receivables import ageing
 from orders.services import invoices_overdue_note
 from tests.factories import CustomerFactory, UserFactory, in_days
 from tests.orders.kit import InvoiceFactory, NoticeFactory, OrderFactory
 from tests.workflow_checks import get_within_queries, step_url
-from workflows.models import Notification
+from workflows.models import Notification, admin_history
 from workflows.schedules import schedule_named
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -294,3 +294,18 @@ def test_receivables_and_invoice_pages_make_the_same_queries_however_many_invoic
         17,
     )
     assert isinstance(Order.objects.first(), Order)
+
+
+def test_receivables_speak_chinese(role_user, client_for):
+    InvoiceFactory(due_date=in_days(-100), invoice_date=in_days(-130))
+
+    page = client_for(role_user("finance"), language="zh-hans").get(reverse("orders:receivables"))
+
+    html = page.content.decode()
+    for words in ("应收账款", "按客户", "按业务员", "未到期", "90 天以上", "逾期发票"):
+        assert words in html
+    assert page.context["ageing"]["totals"][0]["over_90"] == Decimal("1412.50")
+
+
+def test_every_orders_process_model_keeps_the_admins_history():
+    assert all(admin_history(m) is not None for m in (Order, ShippingNotice, Invoice))
