@@ -2,9 +2,9 @@ from django.contrib import admin
 
 from workflows.admin import register_process
 
-from .models import Customer, CustomerContact, MajorOrderThreshold, Order
+from .models import Customer, CustomerContact, Invoice, MajorOrderThreshold, Order, ShippingNotice
 
-register_process(Order)
+register_process(Order, ShippingNotice, Invoice)
 
 
 class ContactInline(admin.TabularInline):

@@ -11,11 +11,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.models import SignOff
-from workflows.services import record_start, signoff_record
+from workflows.models import EscalationRule, SignOff
+from workflows.services import record_start, signoff_record, transition_perform
 from workflows.walker import PathItem, SignAll, Walker
 
-from .models import Customer, CustomerContact, DeliveryBatch, MajorOrderThreshold, Order, OrderLine
+from .models import (
+    Customer,
+    CustomerContact,
+    DeliveryBatch,
+    Invoice,
+    MajorOrderThreshold,
+    Order,
+    OrderLine,
+    ShippingNotice,
+)
+from .services import invoice_create, notice_create
 
 # (code, name, contact, phone, tax number, bank, account, credit limit, deposit %, days)
 CUSTOMERS = [
@@ -96,9 +106,12 @@ FIELDS: dict[str, Any] = {
         "production_plan": "第一周备料，第二周生产，第三周包装",
         "planned_finish": _soon(20),
     },
-    "ship": lambda: {"delivery_note_no": "SH-2026-0201", "carrier": "顺丰速运"},
-    "invoice": lambda: {"invoice_no": "44031234", "invoice_date": timezone.localdate()},
-    "record_payment": lambda: {"paid_on": timezone.localdate()},
+    "notice_ship": lambda: {
+        "delivery_note_no": "SH-2026-0201",
+        "carrier": "顺丰速运",
+        "shipped_on": timezone.localdate(),
+    },
+    "notice_delivered": lambda: {"received_by": "黄先生", "received_on": timezone.localdate()},
 }
 
 
@@ -183,8 +196,6 @@ ORDERS: list[tuple[int, int, str, bool, list[PathItem | Conditions]]] = [
             "issue_work_order",
             "distribute_plan",
             "warehouse_in",
-            "ship",
-            "invoice",
         ],
     ),
     (
@@ -199,10 +210,6 @@ ORDERS: list[tuple[int, int, str, bool, list[PathItem | Conditions]]] = [
             "issue_work_order",
             "distribute_plan",
             "warehouse_in",
-            "ship",
-            "invoice",
-            "record_payment",
-            "close",
         ],
     ),
     (1, 1, Order.Channel.MAIL, False, [("cancel", {"comment": "客户取消订单"})]),
@@ -293,4 +300,118 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                     )
                 else:
                     order = walker.walk(order, [item])
+            if i in SHIPPING:
+                SHIPPING[i](order, users, walker)
+        for role in ("finance", "sales"):
+            EscalationRule.objects.get_or_create(
+                role=role,
+                defaults={"manager": users["marketing_manager"], "after": dt.timedelta(days=7)},
+            )
     return True
+
+
+def _notice(
+    order: Order, users: dict[str, AbstractBaseUser], share: Decimal, days: int = 2
+) -> ShippingNotice:
+    """A drafted notice for ``share`` of every line of the order."""
+    return notice_create(
+        order=order,
+        notice=ShippingNotice(ship_date=_soon(days)),
+        quantities={
+            line.pk: (line.quantity * share).quantize(Decimal("1")) for line in order.lines.all()
+        },
+        user=users["sales_assistant"],
+    )
+
+
+def _ship(notice: ShippingNotice, walker: Walker, number: str, delivered: bool) -> ShippingNotice:
+    path: list[PathItem] = [
+        "notice_submit",
+        "notice_approve",
+        ("notice_ship", {"delivery_note_no": number}),
+    ]
+    if delivered:
+        path.append("notice_delivered")
+    return walker.walk(notice, path)
+
+
+def _invoice(
+    order: Order,
+    users: dict[str, AbstractBaseUser],
+    number: str,
+    notice: ShippingNotice | None,
+    days_ago: int = 0,
+) -> Invoice:
+    return invoice_create(
+        order=order,
+        invoice=Invoice(
+            invoice_no=number,
+            invoice_date=timezone.localdate() - dt.timedelta(days=days_ago),
+            notice=notice,
+        ),
+        user=users["finance"],
+    )
+
+
+def _pay(invoice: Invoice, users: dict[str, AbstractBaseUser], amount: Decimal) -> Invoice:
+    return transition_perform(
+        record=invoice,
+        name="record_payment",
+        user=users["finance"],
+        data={"paid_on": timezone.localdate().isoformat(), "amount": str(amount), "comment": ""},
+        seen_seq=invoice.step_seq,
+    )
+
+
+def _part_shipped(order: Order, users: dict[str, AbstractBaseUser], walker: Walker) -> None:
+    """The first half shipped, delivered and invoiced (part-paid, and one
+    invoice issued long ago and overdue), the second half waiting for finance."""
+    Customer.objects.filter(pk=order.customer_id).update(credit_limit=Decimal("5000000"))
+    first = _ship(_notice(order, users, Decimal("0.5")), walker, "SH-2026-0201", True)
+    invoice = _invoice(order, users, "44031234", first, days_ago=75)
+    _pay(invoice, users, (invoice.amount * Decimal("0.4")).quantize(Decimal("0.01")))
+    transition_perform(
+        record=Invoice.objects.get(pk=invoice.pk),
+        name="log_contact",
+        user=users["sales"],
+        data={
+            "contacted_on": timezone.localdate().isoformat(),
+            "how": "phone",
+            "contact_person": "林小姐",
+            "note": "电话催款，客户称月底前付清余款",
+            "promised_on": _soon(10).isoformat(),
+            "comment": "",
+        },
+        seen_seq=Invoice.objects.get(pk=invoice.pk).step_seq,
+    )
+    second = _notice(Order.objects.get(pk=order.pk), users, Decimal("0.5"), days=5)
+    walker.walk(second, ["notice_submit"])
+
+
+def _shipped_and_paid(order: Order, users: dict[str, AbstractBaseUser], walker: Walker) -> None:
+    """Two batches shipped and invoiced, paid in two payments, the order closed."""
+    Customer.objects.filter(pk=order.customer_id).update(credit_limit=Decimal("5000000"))
+    first = _ship(_notice(order, users, Decimal("0.5")), walker, "SH-2026-0188", True)
+    second_share = Decimal("1")  # what is left of each line
+    fresh = Order.objects.get(pk=order.pk)
+    noticed = fresh.shipped_quantities(noticed=True)
+    second = notice_create(
+        order=fresh,
+        notice=ShippingNotice(ship_date=_soon(1)),
+        quantities={
+            line.pk: line.quantity * second_share - noticed[line.pk] for line in fresh.lines.all()
+        },
+        user=users["sales_assistant"],
+    )
+    second = _ship(second, walker, "SH-2026-0195", False)
+    one = _invoice(fresh, users, "44031100", first, days_ago=20)
+    _pay(one, users, one.amount)
+    two = _invoice(fresh, users, "44031101", second)
+    half = (two.amount / 2).quantize(Decimal("0.01"))
+    two = _pay(two, users, half)
+    _pay(Invoice.objects.get(pk=two.pk), users, two.amount - half)
+    walker.walk(Order.objects.get(pk=order.pk), ["close"])
+
+
+# Orders (by their index in ORDERS) shipped and invoiced after their path.
+SHIPPING = {7: _part_shipped, 8: _shipped_and_paid}

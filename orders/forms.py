@@ -16,9 +16,21 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, StepModelForm, apply_model_limits, date_limits
-from workflows.validators import FUTURE_DATE
+from workflows.validators import FUTURE_DATE, PAST_DATE
 
-from .models import CENT, MAX_QUANTITY, Customer, CustomerContact, Order, OrderLine
+from .models import (
+    CENT,
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    ContactLog,
+    Customer,
+    CustomerContact,
+    Invoice,
+    Order,
+    OrderLine,
+    Payment,
+    ShippingNotice,
+)
 
 # Rows a new order offers before the user adds more.
 BLANK_LINES = 1
@@ -235,3 +247,166 @@ ContactFormSet = forms.inlineformset_factory(
     max_num=50,
     validate_max=True,
 )
+
+
+# --- Shipping notices (出货通知单) ------------------------------------------------------
+
+
+class ShippingNoticeForm(StepModelForm):
+    """The head of a shipping notice; its lines are ``NoticeLineFormSet``."""
+
+    class Meta:
+        model = ShippingNotice
+        fields = ["ship_date", "delivery_address", "remarks"]
+        widgets = {"remarks": forms.Textarea(attrs={"rows": 2})}
+
+    not_in_past = ("ship_date",)
+
+
+class NoticeLineForm(forms.Form):
+    """A line of the order and the quantity of it in this batch; the line is
+    one of the order's (``order_lines``), the quantity checked against what
+    is left of it on the server, under the order's lock."""
+
+    line = forms.TypedChoiceField(label=_("order line"), coerce=int, empty_value=None)
+    quantity = forms.DecimalField(
+        label=_("quantity"),
+        max_digits=11,
+        decimal_places=2,
+        required=False,
+        validators=[MinValueValidator(CENT), MaxValueValidator(MAX_QUANTITY)],
+    )
+
+    def __init__(self, *args: Any, order_lines: list[OrderLine] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [
+            (line.pk, f"{line.position}. {line.product} {line.spec}".strip())
+            for line in order_lines
+        ]
+        self.fields["quantity"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        _as_cells(self)
+
+
+class BaseNoticeLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, order_lines: list[OrderLine] = (), **kwargs: Any) -> None:
+        self.order_lines = list(order_lines)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"order_lines": self.order_lines}
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: set[int] = set()
+        for form in self.forms:
+            line, quantity = form.cleaned_data.get("line"), form.cleaned_data.get("quantity")
+            if line is None or quantity is None:
+                continue
+            if line in seen:
+                form.add_error("line", _("This line is on the notice twice."))
+            seen.add(line)
+
+    def quantities(self) -> dict[int, Decimal]:
+        """The batch: order line pk → quantity, the rows left empty left out."""
+        return {
+            f.cleaned_data["line"]: f.cleaned_data["quantity"]
+            for f in self.forms
+            if f.cleaned_data.get("line") is not None and f.cleaned_data.get("quantity")
+        }
+
+
+NoticeLineFormSet = forms.formset_factory(
+    NoticeLineForm,
+    formset=BaseNoticeLineFormSet,
+    extra=0,
+    max_num=MAX_ROWS,
+    validate_max=True,
+)
+
+
+# --- Invoices, payments, contacts ------------------------------------------------------
+
+
+class InvoiceForm(StepModelForm):
+    """An invoice: for a shipped batch (``notice``) or, without one, for what
+    of the order is not invoiced yet. The amount and the due date are the
+    server's."""
+
+    class Meta:
+        model = Invoice
+        fields = ["invoice_no", "invoice_date", "notice"]
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notice"].queryset = ShippingNotice.objects.filter(
+            order=order, state__in=ShippingNotice.SHIPPED_STATES
+        ).exclude(invoices__state__in=[Invoice.State.ISSUED, Invoice.State.PAID])
+        self.fields["notice"].required = False
+        self.fields["notice"].empty_label = _("The whole order (what is not invoiced yet)")
+        self.fields["notice"].help_text = _("The shipped batch this invoice is for.")
+
+
+class PaymentForm(forms.ModelForm):
+    """A payment against the invoice (the locked record): not in the future,
+    not more than the balance."""
+
+    paid_on = forms.DateField(
+        label=_("received on"), widget=DateInput(), validators=list(PAST_DATE)
+    )
+    amount = forms.DecimalField(
+        label=_("amount received"),
+        max_digits=15,
+        decimal_places=2,
+        validators=[MinValueValidator(CENT), MaxValueValidator(MAX_AMOUNT)],
+    )
+    bank_reference = forms.CharField(
+        label=_("bank reference"),
+        max_length=Payment._meta.get_field("bank_reference").max_length,
+        required=False,
+    )
+
+    class Meta:
+        model = Invoice
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["paid_on"].widget.attrs.update(date_limits(PAST_DATE))
+        self.fields["amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        if self.instance.pk:
+            self.fields["amount"].help_text = _("Balance: %(b)s") % {
+                "b": f"{self.instance.currency} {self.instance.balance:,.2f}"
+            }
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        balance = self.instance.balance
+        if amount > balance:
+            raise forms.ValidationError(
+                _("The balance of this invoice is %(b)s: a payment cannot be more."),
+                params={"b": f"{balance:,.2f}"},
+            )
+        return amount
+
+
+class ContactForm(forms.Form):
+    contacted_on = forms.DateField(
+        label=_("contacted on"), widget=DateInput(), validators=list(PAST_DATE)
+    )
+    how = forms.ChoiceField(label=_("how"), choices=ContactLog.How.choices)
+    contact_person = forms.CharField(label=_("who (customer)"), max_length=100, required=False)
+    note = forms.CharField(
+        label=_("what was said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    promised_on = forms.DateField(
+        label=_("promised to pay by"),
+        widget=DateInput(),
+        required=False,
+        validators=list(FUTURE_DATE),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contacted_on"].widget.attrs.update(date_limits(PAST_DATE))
+        self.fields["promised_on"].widget.attrs.update(date_limits(FUTURE_DATE))

@@ -31,10 +31,30 @@ from workflows.declarations import (
     SignOffStep,
     step,
 )
-from workflows.models import ReferenceCounter, WorkflowModel
+from workflows.models import AdminHistory, ReferenceCounter, WorkflowModel
 from workflows.rights import may_take
 from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
+
+# Who reads orders, their shipping notices and invoices (money): a salesperson
+# their own; the order followers, finance, the departments that review, plan,
+# make and store every order, and the managers all of them; anyone else while
+# a step or review of theirs waits on the record (README, "Security").
+ORDER_READERS = (
+    Owner()
+    | Roles(
+        "sales_assistant",
+        "finance",
+        "tech",
+        "pmc",
+        "qa",
+        "production",
+        "warehouse",
+        *MANAGER_ROLES,
+    )
+    | CurrentStep()
+    | Escalated()
+)
 
 CENT = Decimal("0.01")
 # The largest amount a line, an order or a credit limit may reach (10¹² − 0.01).
@@ -191,11 +211,34 @@ not_major_order.message = _(  # type: ignore[attr-defined]
 )
 
 
-def payment_due(order: Order) -> dt.date | None:
-    """The invoice's due date from the payment terms."""
-    if order.invoice_date is None:
-        return None
-    return order.invoice_date + dt.timedelta(days=order.payment_days or 0)
+def shipped_in_part(order: Order) -> bool:
+    """Some of the order has shipped, not all of it."""
+    shipped = order.shipped_quantities()
+    return any(shipped.values()) and not order.fully_shipped(shipped)
+
+
+shipped_in_part.message = _(  # type: ignore[attr-defined]
+    "Nothing has shipped yet, or everything has."
+)
+
+
+def shipped_in_full(order: Order) -> bool:
+    return order.fully_shipped()
+
+
+shipped_in_full.message = _(  # type: ignore[attr-defined]
+    "Not everything ordered has shipped yet."
+)
+
+
+def settled(order: Order) -> bool:
+    """Everything shipped, invoiced in full, and every invoice paid."""
+    return order.is_settled()
+
+
+settled.message = _(  # type: ignore[attr-defined]
+    "The order is paid when everything has shipped, been invoiced and every invoice is paid."
+)
 
 
 class Order(PaymentTerms, WorkflowModel):
@@ -213,8 +256,8 @@ class Order(PaymentTerms, WorkflowModel):
         PLANNING = "planning", _("Production planning")
         IN_PRODUCTION = "in_production", _("In production")
         WAREHOUSED = "warehoused", _("Warehoused")
-        SHIPPING = "shipping", _("Shipped")
-        INVOICED = "invoiced", _("Invoiced")
+        SHIPPING = "shipping", _("Shipping")
+        SHIPPED = "shipped", _("Shipped")
         PAID = "paid", _("Paid")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -240,25 +283,7 @@ class Order(PaymentTerms, WorkflowModel):
     owner_role = "sales"
     creator_roles = ("sales", "sales_assistant")
     on_behalf_roles = ("sales_assistant",)  # the order follower, for any salesperson
-    # Money: a salesperson reads their own orders; the order followers, finance,
-    # the departments that review, plan, make and store every order, and the
-    # managers read them all; anyone else while a step or review of theirs
-    # waits on it (README, "Security").
-    read_scope = (
-        Owner()
-        | Roles(
-            "sales_assistant",
-            "finance",
-            "tech",
-            "pmc",
-            "qa",
-            "production",
-            "warehouse",
-            *MANAGER_ROLES,
-        )
-        | CurrentStep()
-        | Escalated()
-    )
+    read_scope = ORDER_READERS
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     subject_related = ("customer",)
@@ -371,13 +396,10 @@ class Order(PaymentTerms, WorkflowModel):
         _("planned finish"), null=True, blank=True, validators=FUTURE_DATE
     )
     warehoused_at = models.DateTimeField(_("warehoused at"), null=True, editable=False)
-    # Shipping, invoice, payment (the whole order at once for now).
-    delivery_note_no = models.CharField(_("delivery note number"), max_length=60, blank=True)
-    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
-    shipped_at = models.DateTimeField(_("shipped at"), null=True, editable=False)
-    invoice_no = models.CharField(_("invoice number"), max_length=60, blank=True)
-    invoice_date = models.DateField(_("invoice date"), null=True, blank=True, validators=PAST_DATE)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True, validators=PAST_DATE)
+    # Shipping (出货通知单, 送货单), invoices and payments are records of their
+    # own (ShippingNotice, Invoice); their steps move the order on.
+
+    history = AdminHistory()  # changes made in the admin
 
     class Meta(WorkflowModel.Meta):
         verbose_name = _("order")
@@ -417,9 +439,40 @@ class Order(PaymentTerms, WorkflowModel):
         )
         return threshold is not None and self.total > threshold
 
-    @property
-    def payment_due_date(self) -> dt.date | None:
-        return payment_due(self)
+    # Shipping and payment, read from the notices and invoices
+
+    def shipped_quantities(self, *, noticed: bool = False) -> dict[int, Decimal]:
+        """Per line (its pk), the quantity shipped, or with ``noticed`` the
+        quantity on every notice that is not cancelled (shipped or not)."""
+        states = (
+            [s for s in ShippingNotice.State if s != ShippingNotice.State.CANCELLED]
+            if noticed
+            else list(ShippingNotice.SHIPPED_STATES)
+        )
+        rows = (
+            ShippingLine.objects.filter(notice__order=self, notice__state__in=states)
+            .values("order_line_id")
+            .annotate(q=models.Sum("quantity"))
+        )
+        found = {r["order_line_id"]: r["q"] for r in rows}
+        return {pk: found.get(pk, Decimal("0")) for pk in self.lines.values_list("pk", flat=True)}
+
+    def fully_shipped(self, shipped: dict[int, Decimal] | None = None) -> bool:
+        shipped = self.shipped_quantities() if shipped is None else shipped
+        ordered = dict(self.lines.values_list("pk", "quantity"))
+        return bool(ordered) and all(shipped.get(pk, 0) >= q for pk, q in ordered.items())
+
+    def is_settled(self) -> bool:
+        if not self.fully_shipped():
+            return False
+        invoices = self.invoices.exclude(state=Invoice.State.CANCELLED)
+        totals = invoices.aggregate(amount=models.Sum("amount"), paid=models.Sum("paid_amount"))
+        return (
+            invoices.exists()
+            and not invoices.exclude(state=Invoice.State.PAID).exists()
+            and totals["amount"] == self.total
+            and totals["paid"] == self.total
+        )
 
     def may_edit(self, user: Any) -> bool:
         """Whoever may take the order's next expected step may still change its
@@ -430,12 +483,42 @@ class Order(PaymentTerms, WorkflowModel):
         return any(may_take(self, t, user) for t in self.expected_transitions())
 
     def page_context(self, user: Any) -> dict[str, Any]:
-        return {
-            "lines": list(self.lines.all()),
+        lines = list(self.lines.all())
+        context = {
+            "lines": lines,
             "batches": list(self.batches.select_related("line")),
             "is_major": self.is_major,
             "may_edit": self.may_edit(user),
+            "may_draft_notice": self.state in SHIPPING_OPEN
+            and user.has_perm("orders.add_shippingnotice"),
+            "may_invoice": self.state in INVOICING_OPEN and user.has_perm("orders.add_invoice"),
         }
+        if self.state in SHIPPING_SEEN:
+            sums = {
+                r["order_line_id"]: r
+                for r in ShippingLine.objects.filter(notice__order=self)
+                .exclude(notice__state=ShippingNotice.State.CANCELLED)
+                .values("order_line_id")
+                .annotate(
+                    noticed=models.Sum("quantity"),
+                    shipped=models.Sum(
+                        "quantity",
+                        filter=models.Q(notice__state__in=ShippingNotice.SHIPPED_STATES),
+                    ),
+                )
+            }
+            zero = Decimal("0")
+            context["shipping"] = [
+                (
+                    line,
+                    sums.get(line.pk, {}).get("noticed") or zero,
+                    sums.get(line.pk, {}).get("shipped") or zero,
+                )
+                for line in lines
+            ]
+            context["notices"] = list(self.notices.order_by("created_at", "pk"))
+            context["invoices"] = list(self.invoices.order_by("created_at", "pk"))
+        return context
 
     # Steps. They set fields on self only; the engine saves and audits.
 
@@ -652,51 +735,59 @@ class Order(PaymentTerms, WorkflowModel):
     def warehouse_in(self, *, by: Any, data: dict[str, Any]) -> None:
         self.warehoused_at = timezone.now()
 
+    # The next three are taken by the steps of the shipping notices and the
+    # invoices (``orders.services``, through ``transition_follow``): a batch
+    # shipped, the last batch shipped, the last invoice paid. Their buttons
+    # show only when the notices and invoices say so.
+
     @transition(
         field=state,
         source=State.WAREHOUSED,
         target=State.SHIPPING,
+        conditions=[shipped_in_part],
         custom=step(
-            label=_("Ship with the delivery note"),
+            label=_("A batch has shipped"),
             roles=["sales_assistant"],
-            fields=["delivery_note_no", "carrier"],
-            required=["delivery_note_no"],
-            due=WorkingDays(3),
-            notify=["finance"],
+            inbox=False,
+            style="outline-secondary",
+            help_text=_("Taken when the first batch ships."),
         ),
     )
-    def ship(self, *, by: Any, data: dict[str, Any]) -> None:
-        self.shipped_at = timezone.now()
-
-    @transition(
-        field=state,
-        source=State.SHIPPING,
-        target=State.INVOICED,
-        custom=step(
-            label=_("Invoice"),
-            roles=["finance"],
-            fields=["invoice_no", "invoice_date"],
-            required=["invoice_no", "invoice_date"],
-            due=payment_due,
-        ),
-    )
-    def invoice(self, *, by: Any, data: dict[str, Any]) -> None:
+    def batch_shipped(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
         field=state,
-        source=State.INVOICED,
-        target=State.PAID,
+        source=[State.WAREHOUSED, State.SHIPPING],
+        target=State.SHIPPED,
+        conditions=[shipped_in_full],
         custom=step(
-            label=_("Payment received"),
-            roles=["finance"],
-            fields=["paid_on"],
-            required=["paid_on"],
-            due=WorkingDays(2),
-            style="success",
+            label=_("Everything ordered has shipped"),
+            roles=["sales_assistant"],
+            inbox=False,
+            style="outline-secondary",
+            notify=["finance"],
+            help_text=_("Taken when the last batch ships."),
         ),
     )
-    def record_payment(self, *, by: Any, data: dict[str, Any]) -> None:
+    def all_shipped(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.SHIPPED,
+        target=State.PAID,
+        conditions=[settled],
+        custom=step(
+            label=_("Paid in full"),
+            roles=["finance"],
+            inbox=False,
+            style="outline-secondary",
+            notify=["sales_assistant"],
+            help_text=_("Taken when the last invoice is paid."),
+        ),
+    )
+    def mark_paid(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -739,6 +830,18 @@ class Order(PaymentTerms, WorkflowModel):
 # The states in which the order contract form may still be changed: before
 # the departments review it.
 EDITABLE_STATES = frozenset({Order.State.RECEIVED, Order.State.CHECKING})
+# A batch is drafted once the order is in the warehouse; it is invoiced from then on.
+SHIPPING_OPEN = frozenset({Order.State.WAREHOUSED, Order.State.SHIPPING})
+INVOICING_OPEN = frozenset({Order.State.WAREHOUSED, Order.State.SHIPPING, Order.State.SHIPPED})
+SHIPPING_SEEN = frozenset(
+    {
+        Order.State.WAREHOUSED,
+        Order.State.SHIPPING,
+        Order.State.SHIPPED,
+        Order.State.PAID,
+        Order.State.CLOSED,
+    }
+)
 
 
 class OrderLine(models.Model):
@@ -822,3 +925,554 @@ class DeliveryBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_date:%Y-%m-%d} {self.line_id} × {self.quantity}"
+
+
+# --- Shipping in batches: the shipping notice (出货通知单) and its delivery note (送货单) ---
+
+
+def notice_has_lines(notice: ShippingNotice) -> bool:
+    return notice.lines.exists()
+
+
+notice_has_lines.message = _("The shipping notice has no lines.")  # type: ignore[attr-defined]
+
+
+def within_credit(notice: ShippingNotice) -> bool:
+    return not notice.credit_check()["over"]
+
+
+within_credit.message = _(  # type: ignore[attr-defined]
+    "This batch takes the customer over the credit limit: approve it over the limit, "
+    "with your reason."
+)
+
+
+def over_credit(notice: ShippingNotice) -> bool:
+    return bool(notice.credit_check()["over"])
+
+
+over_credit.message = _(  # type: ignore[attr-defined]
+    "The batch is within the customer's credit limit: approve it as usual."
+)
+
+
+class ShippingNotice(WorkflowModel):
+    """One batch of an order (出货通知单): drafted by the order follower for
+    lines and quantities of the order, reviewed by finance with the
+    customer's receivables and credit limit in view, shipped by the
+    warehouse with the delivery note (送货单) and signed for by the customer."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Drafted")
+        FINANCE_REVIEW = "finance_review", _("Finance review")
+        APPROVED = "approved", _("Approved for shipping")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    SHIPPED_STATES = frozenset({State.SHIPPED, State.DELIVERED})
+
+    reference_prefix = "SN"
+    final_states = frozenset({State.DELIVERED, State.CANCELLED})
+    owner_field = "salesperson"
+    owner_role = "sales"
+    creator_roles = ("sales_assistant",)
+    on_behalf_roles = ("sales_assistant",)  # drafted for the order's salesperson
+    read_scope = ORDER_READERS
+    manager_roles = ("marketing_manager",)
+    initial_due = WorkingDays(1)
+    subject_related = ("customer",)
+    search_fields = ("reference", "order__reference", "customer__name", "delivery_note_no")
+    list_columns = ("order", "customer", "ship_date", "amount", "delivery_note_no")
+    list_filters = ("customer",)
+    list_related = ("order", "customer", "salesperson")
+    record_related = ("order", "customer", "salesperson")
+    url_prefix = "notices/"
+
+    state = FSMField(
+        _("state"), max_length=40, choices=State.choices, default=State.DRAFT, protected=True
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="notices"
+    )
+    # Copied from the order when the notice is drafted.
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ship_date = models.DateField(_("planned shipping date"), validators=FUTURE_DATE)
+    delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True, max_length=4000)
+    amount = models.DecimalField(
+        _("amount with tax"), max_digits=15, decimal_places=2, default=0, editable=False
+    )
+    over_limit = models.BooleanField(
+        _("approved over the credit limit"), default=False, editable=False
+    )
+    # 送货单
+    delivery_note_no = models.CharField(_("delivery note number"), max_length=60, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    shipped_on = models.DateField(_("shipped on"), null=True, blank=True, validators=PAST_DATE)
+    # Signed by the customer
+    received_by = models.CharField(_("received by (customer)"), max_length=100, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True, validators=PAST_DATE)
+
+    history = AdminHistory()  # changes made in the admin
+
+    class Meta(WorkflowModel.Meta):
+        verbose_name = _("shipping notice")
+        verbose_name_plural = _("shipping notices")
+
+    def __str__(self) -> str:
+        return WorkflowModel.__str__(self)
+
+    @property
+    def subject(self) -> str:
+        return f"{self.customer.name} · {self.amount:,.2f}"
+
+    def credit_check(self) -> dict[str, Any]:
+        """The customer's open and overdue receivables, the credit limit, and
+        whether this batch takes the customer over it (computed once per
+        instance)."""
+        cached = getattr(self, "_credit", None)
+        if cached is None:
+            today = timezone.localdate()
+            open_invoices = Invoice.objects.filter(
+                customer_id=self.customer_id, state=Invoice.State.ISSUED
+            )
+            balance = models.F("amount") - models.F("paid_amount")
+            sums = open_invoices.aggregate(
+                open=models.Sum(balance),
+                overdue=models.Sum(balance, filter=models.Q(due_date__lt=today)),
+            )
+            limit = Customer.objects.values_list("credit_limit", flat=True).get(pk=self.customer_id)
+            receivable = sums["open"] or Decimal("0")
+            exposure = receivable + self.amount
+            cached = {
+                "open": receivable,
+                "overdue": sums["overdue"] or Decimal("0"),
+                "limit": limit,
+                "exposure": exposure,
+                "over": exposure > limit,
+            }
+            self._credit = cached
+        return cached
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        return {
+            "notice_lines": list(self.lines.select_related("order_line")),
+            "credit": self.credit_check(),
+        }
+
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.FINANCE_REVIEW,
+        conditions=[notice_has_lines],
+        custom=step(
+            label=_("Submit to finance"),
+            roles=["sales_assistant"],
+            due=WorkingDays(1),
+            notify=["finance"],
+        ),
+    )
+    def notice_submit(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.FINANCE_REVIEW,
+        target=State.APPROVED,
+        conditions=[within_credit],
+        custom=step(
+            label=_("Approve the shipment"),
+            roles=["finance"],
+            due=WorkingDays(2),
+            notify=["warehouse"],
+            style="success",
+        ),
+    )
+    def notice_approve(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.over_limit = False
+
+    @transition(
+        field=state,
+        source=State.FINANCE_REVIEW,
+        target=State.APPROVED,
+        conditions=[over_credit],
+        custom=step(
+            label=_("Approve over the credit limit"),
+            roles=["finance"],
+            comment="required",
+            due=WorkingDays(2),
+            notify=["warehouse", "sales_assistant"],
+            style="warning",
+            help_text=_("The batch takes the customer over the credit limit: give your reason."),
+        ),
+    )
+    def notice_approve_over_limit(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.over_limit = True
+
+    @transition(
+        field=state,
+        source=State.FINANCE_REVIEW,
+        target=State.DRAFT,
+        custom=step(
+            label=_("Hold and send back"),
+            roles=["finance"],
+            comment="required",
+            due=WorkingDays(1),
+            style="danger",
+            help_text=_("Say what must happen first (a payment, a deposit)."),
+        ),
+    )
+    def notice_hold(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.SHIPPED,
+        custom=step(
+            label=_("Ship with the delivery note"),
+            roles=["warehouse"],
+            fields=["delivery_note_no", "carrier", "shipped_on"],
+            required=["delivery_note_no", "carrier", "shipped_on"],
+            due=dt.timedelta(days=7),
+            notify=["sales_assistant", "finance"],
+            effect="orders.services.notice_shipped",
+            help_text=_("送货单: its number, the carrier and the day the goods left."),
+        ),
+    )
+    def notice_ship(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.SHIPPED,
+        target=State.DELIVERED,
+        custom=step(
+            label=_("Delivered, signed by the customer"),
+            roles=["sales"],
+            fields=["received_by", "received_on"],
+            required=["received_by", "received_on"],
+            rule=OwnerOnly("salesperson"),
+            style="success",
+        ),
+    )
+    def notice_delivered(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.FINANCE_REVIEW, State.APPROVED],
+        target=State.CANCELLED,
+        custom=step(
+            label=_("Cancel the notice"),
+            roles=["sales_assistant"],
+            comment="required",
+            style="outline-secondary",
+            inbox=False,
+        ),
+    )
+    def notice_cancel(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+
+class ShippingLine(models.Model):
+    """A line of the order and the quantity of it in this batch."""
+
+    notice = models.ForeignKey(
+        ShippingNotice,
+        verbose_name=_("shipping notice"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    order_line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="shipped"
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=11,
+        decimal_places=2,
+        validators=[MinValueValidator(CENT), MaxValueValidator(MAX_QUANTITY)],
+    )
+    amount = models.DecimalField(
+        _("amount with tax"), max_digits=15, decimal_places=2, default=0, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("shipping line")
+        verbose_name_plural = _("shipping lines")
+        ordering = ["notice", "order_line__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "order_line"], name="unique_shipping_line")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id} × {self.quantity}"
+
+    def compute(self, line: OrderLine) -> None:
+        """The batch's share of the line with tax, rounded like the line."""
+        amount = money(self.quantity * line.unit_price)
+        self.amount = amount + money(amount * line.tax_rate / 100)
+
+
+# --- Invoices, payments and their follow-up (货款到账跟进) ------------------------------
+
+
+def balance_zero(invoice: Invoice) -> bool:
+    return invoice.balance <= 0
+
+
+balance_zero.message = _("The invoice still has a balance.")  # type: ignore[attr-defined]
+
+
+def no_payments(invoice: Invoice) -> bool:
+    return invoice.paid_amount == 0
+
+
+no_payments.message = _(  # type: ignore[attr-defined]
+    "An invoice with payments recorded cannot be cancelled."
+)
+
+
+class Invoice(WorkflowModel):
+    """An invoice for a batch (a shipping notice) or for the rest of an
+    order, issued by finance. Its step's deadline is its due date, so the
+    engine's deadline scan reminds the salesperson and finance before and
+    after it, and escalates it by the escalation rules."""
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    reference_prefix = "IV"
+    final_states = frozenset({State.PAID, State.CANCELLED})
+    owner_field = "salesperson"
+    owner_role = "sales"
+    creator_roles = ("finance",)
+    on_behalf_roles = ("finance",)  # issued for the order's salesperson
+    read_scope = ORDER_READERS
+    manager_roles = ("marketing_manager",)
+    initial_due = "due_date"
+    subject_related = ("customer",)
+    remind_before = dt.timedelta(days=7)
+    remind_every = dt.timedelta(days=7)
+    search_fields = ("reference", "invoice_no", "order__reference", "customer__name")
+    list_columns = ("invoice_no", "customer", "order", "amount", "paid_amount", "due_date")
+    list_filters = ("customer",)
+    list_related = ("order", "customer", "salesperson")
+    record_related = ("order", "notice", "customer", "salesperson")
+    url_prefix = "invoices/"
+
+    state = FSMField(
+        _("state"), max_length=40, choices=State.choices, default=State.ISSUED, protected=True
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    notice = models.ForeignKey(
+        ShippingNotice,
+        verbose_name=_("shipping notice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    invoice_no = models.CharField(_("invoice number"), max_length=60, unique=True)
+    invoice_date = models.DateField(_("invoice date"), validators=PAST_DATE)
+    currency = models.CharField(_("currency"), max_length=3, editable=False)
+    # Computed on the server: the batch's or the order's rest, and the terms.
+    amount = models.DecimalField(
+        _("amount"), max_digits=15, decimal_places=2, default=0, editable=False
+    )
+    due_date = models.DateField(_("payment due date"), null=True, editable=False)
+    paid_amount = models.DecimalField(
+        _("paid"), max_digits=15, decimal_places=2, default=0, editable=False
+    )
+
+    history = AdminHistory()  # changes made in the admin
+
+    class Meta(WorkflowModel.Meta):
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        indexes = [
+            *WorkflowModel.Meta.indexes,
+            models.Index(fields=["customer", "state", "due_date"], name="invoice_open_by_customer"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice"],
+                condition=models.Q(notice__isnull=False) & ~models.Q(state="cancelled"),
+                name="one_open_invoice_per_notice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return WorkflowModel.__str__(self)
+
+    @property
+    def subject(self) -> str:
+        return f"{self.customer.name} · {self.invoice_no} · {self.currency} {self.balance:,.2f}"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        return {
+            "payments": list(self.payments.select_related("recorded_by")),
+            "contacts": list(self.contacts.select_related("recorded_by")),
+        }
+
+    @transition(
+        field=state,
+        source=State.ISSUED,
+        target=State.ISSUED,
+        custom=step(
+            label=_("Record a payment"),
+            roles=["finance"],
+            form="orders.forms.PaymentForm",
+            due="due_date",
+            style="success",
+            effect="orders.services.payment_add",
+            help_text=_("A payment received against this invoice; part payments are allowed."),
+        ),
+    )
+    def record_payment(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.ISSUED,
+        target=State.ISSUED,
+        custom=step(
+            label=_("Log a contact with the customer"),
+            roles=["sales", "finance"],
+            form="orders.forms.ContactForm",
+            due="due_date",
+            style="secondary",
+            effect="orders.services.contact_add",
+            help_text=_("货款到账跟进: who was called or visited, and what was promised."),
+        ),
+    )
+    def log_contact(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.ISSUED,
+        target=State.PAID,
+        conditions=[balance_zero],
+        custom=step(
+            label=_("Paid in full"),
+            roles=["finance"],
+            inbox=False,
+            style="outline-secondary",
+            notify=["sales_assistant"],
+            effect="orders.services.invoice_settled",
+            help_text=_("Taken when a payment clears the balance."),
+        ),
+    )
+    def settle(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.ISSUED,
+        target=State.CANCELLED,
+        conditions=[no_payments],
+        custom=step(
+            label=_("Cancel the invoice"),
+            roles=["finance"],
+            comment="required",
+            style="outline-secondary",
+            inbox=False,
+        ),
+    )
+    def invoice_cancel(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+
+class Payment(models.Model):
+    """A payment received against an invoice (到账)."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="payments"
+    )
+    paid_on = models.DateField(_("received on"), validators=PAST_DATE)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=15,
+        decimal_places=2,
+        validators=[MinValueValidator(CENT), MaxValueValidator(MAX_AMOUNT)],
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["invoice", "paid_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on:%Y-%m-%d} {self.amount:,.2f}"
+
+
+class ContactLog(models.Model):
+    """The payment follow-up's contact log: called the customer on …,
+    promised to pay by …"""
+
+    class How(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        VISIT = "visit", _("Visit")
+        EMAIL = "email", _("Email or message")
+        LETTER = "letter", _("Letter")
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    contacted_on = models.DateField(_("contacted on"), validators=PAST_DATE)
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    contact_person = models.CharField(_("who (customer)"), max_length=100, blank=True)
+    note = models.TextField(_("what was said"), max_length=2000)
+    promised_on = models.DateField(
+        _("promised to pay by"), null=True, blank=True, validators=FUTURE_DATE
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contact log entry")
+        verbose_name_plural = _("contact log")
+        ordering = ["invoice", "-contacted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on:%Y-%m-%d} {self.get_how_display()}"

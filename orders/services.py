@@ -1,18 +1,48 @@
 """Writes of the orders app beyond a step: the order contract form saved with
-its lines and batches, and customers with their contacts."""
+its lines and batches, customers with their contacts, shipping notices with
+their lines, invoices, payments and the contact log, and the effects through
+which their steps move the order on."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.notify.messages import tell
 from workflows.rights import may_create_for_others
-from workflows.services import STALE_MESSAGE, StaleRecord, StepNotAvailable, record_start
+from workflows.roles import role_members
+from workflows.services import (
+    STALE_MESSAGE,
+    StaleRecord,
+    StepNotAvailable,
+    record_start,
+    transition_follow,
+)
 
 from .forms import ContactFormSet, CustomerForm, OrderEntry
-from .models import EDITABLE_STATES, Customer, DeliveryBatch, Order, OrderLine
+from .models import (
+    EDITABLE_STATES,
+    INVOICING_OPEN,
+    SHIPPING_OPEN,
+    ContactLog,
+    Customer,
+    DeliveryBatch,
+    Invoice,
+    Order,
+    OrderLine,
+    Payment,
+    ShippingLine,
+    ShippingNotice,
+)
+
+SHIPPABLE_STATES = SHIPPING_OPEN  # the order's states in which a batch may be drafted
 
 
 def _write_lines(order: Order, entry: OrderEntry) -> None:
@@ -84,3 +114,173 @@ def customer_save(
         contacts.instance = customer
         contacts.save()
     return customer
+
+
+# --- Shipping notices --------------------------------------------------------------------
+
+
+def notice_create(
+    *,
+    order: Order,
+    notice: ShippingNotice,
+    quantities: dict[int, Decimal],
+    user: AbstractBaseUser,
+) -> ShippingNotice:
+    """A drafted shipping notice for ``quantities`` (order line pk → quantity)
+    of ``order``. Under the order's lock, so that two notices drafted at once
+    cannot together ship more than was ordered: each line's quantity is at
+    most what is ordered less what other notices (not cancelled) hold.
+    Raises ValidationError keyed by the line's pk, StepNotAvailable for an
+    order that is not ready to ship."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.state not in SHIPPABLE_STATES:
+            raise StepNotAvailable(
+                _("Batches are shipped once the order is in the warehouse (now “%(state)s”).")
+                % {"state": locked.get_state_display()}
+            )
+        if not quantities:
+            raise ValidationError({None: _("Enter the quantity of at least one line.")})
+        lines = {line.pk: line for line in locked.lines.all()}
+        noticed = locked.shipped_quantities(noticed=True)
+        errors: dict[Any, list[Any]] = {}
+        for pk, quantity in quantities.items():
+            if pk not in lines:
+                errors[pk] = [_("This line is not on the order.")]
+                continue
+            left = lines[pk].quantity - noticed.get(pk, Decimal("0"))
+            if quantity > left:
+                errors[pk] = [
+                    _("At most %(left)s %(unit)s of this line are left to ship.")
+                    % {"left": f"{left:,.2f}", "unit": lines[pk].unit}
+                ]
+        if errors:
+            raise ValidationError(errors)
+        notice.order = locked
+        notice.customer_id = locked.customer_id
+        notice.salesperson_id = locked.salesperson_id
+        if not notice.delivery_address:
+            notice.delivery_address = locked.delivery_address
+        record_start(record=notice, user=user)
+        rows = []
+        for pk, quantity in sorted(quantities.items(), key=lambda kv: lines[kv[0]].position):
+            row = ShippingLine(notice=notice, order_line=lines[pk], quantity=quantity)
+            row.compute(lines[pk])
+            rows.append(row)
+        ShippingLine.objects.bulk_create(rows)
+        notice.amount = sum((r.amount for r in rows), Decimal("0"))
+        ShippingNotice.objects.filter(pk=notice.pk).update(amount=notice.amount)
+    return notice
+
+
+def notice_shipped(*, record: ShippingNotice, user: AbstractBaseUser, data: Any) -> None:
+    """Effect of a batch shipped: the order is shipping, or shipped once
+    everything ordered has."""
+    order = record.order
+    if not transition_follow(record=order, name="all_shipped", user=user, comment=record.reference):
+        transition_follow(record=order, name="batch_shipped", user=user, comment=record.reference)
+
+
+# --- Invoices and payments ---------------------------------------------------------------
+
+
+def invoice_amount(order: Order, notice: ShippingNotice | None) -> Decimal:
+    """A batch's amount, or what of the order no invoice holds yet."""
+    if notice is not None:
+        return notice.amount
+    invoiced = order.invoices.exclude(state=Invoice.State.CANCELLED).aggregate(
+        s=models.Sum("amount")
+    )["s"] or Decimal("0")
+    return order.total - invoiced
+
+
+def invoice_create(*, order: Order, invoice: Invoice, user: AbstractBaseUser) -> Invoice:
+    """An invoice of ``order`` (for ``invoice.notice``'s batch, or the rest of
+    the order), its amount and due date computed here under the order's
+    lock, so that the invoices of an order never add up to more than it."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.state not in INVOICING_OPEN:
+            raise StepNotAvailable(
+                _("An order is invoiced once it ships (now “%(state)s”).")
+                % {"state": locked.get_state_display()}
+            )
+        notice = invoice.notice
+        if notice is not None and (
+            notice.order_id != locked.pk
+            or notice.state not in ShippingNotice.SHIPPED_STATES
+            or notice.invoices.exclude(state=Invoice.State.CANCELLED).exists()
+        ):
+            raise ValidationError({"notice": _("Choose a shipped batch of this order.")})
+        amount = invoice_amount(locked, notice)
+        if amount <= 0:
+            raise ValidationError({"notice": _("Everything on this order has been invoiced.")})
+        invoiced = invoice_amount(locked, None)
+        if amount > invoiced:
+            raise ValidationError(
+                {"notice": _("This batch is more than what is left to invoice on the order.")}
+            )
+        invoice.order = locked
+        invoice.customer_id = locked.customer_id
+        invoice.salesperson_id = locked.salesperson_id
+        invoice.currency = locked.currency
+        invoice.amount = amount
+        invoice.due_date = invoice.invoice_date + dt.timedelta(days=locked.payment_days or 0)
+        record_start(record=invoice, user=user)
+    return invoice
+
+
+def payment_add(*, record: Invoice, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    """Effect of "Record a payment" on the locked invoice (the form checked
+    the amount against its balance): the payment, the paid amount, and the
+    invoice paid once nothing is owed."""
+    Payment.objects.create(
+        invoice=record,
+        paid_on=data["paid_on"],
+        amount=data["amount"],
+        bank_reference=data.get("bank_reference", ""),
+        recorded_by=user,
+    )
+    record.paid_amount = record.paid_amount + data["amount"]
+    Invoice.objects.filter(pk=record.pk).update(paid_amount=record.paid_amount)
+    if record.balance <= 0:
+        transition_follow(record=record, name="settle", user=user)
+
+
+def invoice_settled(*, record: Invoice, user: AbstractBaseUser, data: Any) -> None:
+    """Effect of an invoice paid: the order is paid once everything has
+    shipped and every invoice is paid."""
+    transition_follow(record=record.order, name="mark_paid", user=user, comment=record.reference)
+
+
+def contact_add(*, record: Invoice, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    ContactLog.objects.create(
+        invoice=record,
+        contacted_on=data["contacted_on"],
+        how=data["how"],
+        contact_person=data.get("contact_person", ""),
+        note=data["note"],
+        promised_on=data.get("promised_on"),
+        recorded_by=user,
+    )
+
+
+def invoices_overdue_note(*, now: dt.datetime, period: str) -> int:
+    """The seed's payment follow-up (货款到账跟进), once a day: the
+    salesperson and finance hear of each invoice past its due date (the
+    deadline scan's reminders say the same step by step; this is the day's
+    list). Returns how many were told."""
+    today = timezone.localdate(now)
+    finance = list(role_members("finance"))
+    told = 0
+    overdue = Invoice.objects.filter(state=Invoice.State.ISSUED, due_date__lt=today)
+    for invoice in overdue.select_related("customer", "salesperson").order_by("due_date", "pk"):
+        users = [invoice.salesperson, *finance]
+        told += tell(
+            users,
+            f"invoice-overdue:{invoice.pk}:{period}",
+            invoice,
+            "orders/emails/invoice_overdue.txt",
+            {"invoice": invoice, "days": (today - invoice.due_date).days},
+        )
+    return told

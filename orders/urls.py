@@ -1,16 +1,21 @@
 from django.urls import path
 
 from workflows.routing import workflow_urls
-from workflows.views import WorkflowDetailView, WorkflowListView
+from workflows.views import WorkflowDetailView, WorkflowListView, WorkflowPrintView
 
-from .models import Order
+from .models import Invoice, Order, ShippingNotice
 from .views import (
     CustomerDetailView,
     CustomerFormView,
     CustomerListView,
+    DeliveryNotePrintView,
+    InvoiceCreateView,
+    NoticeCreateView,
+    NoticePrintView,
     OrderCreateView,
     OrderEditView,
     OrderPrintView,
+    ReceivablesView,
 )
 
 app_name = "orders"
@@ -24,6 +29,30 @@ urlpatterns = [
         print_view=OrderPrintView,
         initkwargs={"model": Order},
     ),
+    *workflow_urls(
+        "shippingnotice",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=NoticeCreateView,
+        print_view=NoticePrintView,
+        prefix="notices/",
+        initkwargs={"model": ShippingNotice},
+    ),
+    path(
+        "notices/<int:pk>/print/delivery-note/",
+        DeliveryNotePrintView.as_view(model=ShippingNotice),
+        name="shippingnotice_print_delivery_note",
+    ),
+    *workflow_urls(
+        "invoice",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=InvoiceCreateView,
+        print_view=WorkflowPrintView,
+        prefix="invoices/",
+        initkwargs={"model": Invoice},
+    ),
+    path("receivables/", ReceivablesView.as_view(), name="receivables"),
     path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),
     path(
         "<int:pk>/print/internal-order/",

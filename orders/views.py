@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -23,9 +24,25 @@ from workflows.selectors import sign_off_conditions, timeline
 from workflows.services import StaleRecord, StepNotAvailable, posted_seq
 from workflows.views import WorkflowCreateView, WorkflowPrintView
 
-from .forms import ContactFormSet, CustomerForm, OrderEntry
-from .models import Customer, Order
-from .services import customer_save, order_create, order_update
+from .forms import (
+    ContactFormSet,
+    CustomerForm,
+    InvoiceForm,
+    NoticeLineFormSet,
+    OrderEntry,
+    ShippingNoticeForm,
+)
+from .models import INVOICING_OPEN, Customer, Invoice, Order, ShippingNotice
+from .receivables import ageing, bucket_labels, receivables_scope
+from .services import (
+    SHIPPABLE_STATES,
+    customer_save,
+    invoice_amount,
+    invoice_create,
+    notice_create,
+    order_create,
+    order_update,
+)
 
 # --- The order contract form -------------------------------------------------------------
 
@@ -209,6 +226,10 @@ class CustomerDetailView(View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         _require(request.user, "view")
         customer = get_object_or_404(Customer, pk=pk)
+        try:
+            scope = receivables_scope(request.user).filter(customer=customer)
+        except PermissionDenied:
+            scope = None
         return render(
             request,
             "orders/customer_detail.html",
@@ -217,6 +238,8 @@ class CustomerDetailView(View):
                 "contacts": list(customer.contacts.all()),
                 "sections": _customer_records(customer, request.user),
                 "can_change": request.user.has_perm("orders.change_customer"),
+                "ageing": ageing(scope, timezone.localdate()) if scope is not None else None,
+                "labels": bucket_labels(),
             },
         )
 
@@ -256,3 +279,236 @@ class CustomerFormView(View):
         saved = customer_save(form=form, contacts=contacts, user=request.user)
         messages.success(request, _("%(name)s saved.") % {"name": saved.name})
         return redirect("orders:customer_detail", pk=saved.pk)
+
+
+# --- Shipping notices and invoices: opened from their order ------------------------------
+
+
+def _order_for(request: HttpRequest, states: frozenset[str]) -> Order | None:
+    """The order named by ``?order=`` (or the posted ``order``) that the user
+    may read and that is in one of ``states``; None when there is none."""
+    raw = request.POST.get("order") or request.GET.get("order") or ""
+    if not raw.isdigit():
+        return None
+    return (
+        readable(request.user, Order)
+        .filter(pk=int(raw), state__in=states)
+        .select_related("customer")
+        .first()
+    )
+
+
+class NoticeCreateView(WorkflowCreateView):
+    """A shipping notice (出货通知单) for a batch of an order: the head and a
+    row per line of the order with the quantity of this batch."""
+
+    template_name = "orders/shippingnotice_form.html"
+
+    def render_notice(self, order: Order | None, form: Any, rows: Any, status: int = 200):
+        left: dict[int, Any] = {}
+        by_pk = {line.pk: line for line in rows.order_lines}
+        if order is not None:
+            noticed = order.shipped_quantities(noticed=True)
+            left = {line.pk: line.quantity - noticed.get(line.pk, 0) for line in rows.order_lines}
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "order": order,
+                "form": form,
+                "rows": rows,
+                "row_lines": [(f, *self.line_of(f, by_pk, left)) for f in rows.forms],
+                "orders": [] if order is not None else self.shippable(),
+                "opts": ShippingNotice._meta,
+                "model": ShippingNotice,
+            },
+            status=status,
+        )
+
+    @staticmethod
+    def line_of(form: Any, by_pk: dict[int, Any], left: dict[int, Any]) -> tuple[Any, Any]:
+        """The order line a row is for (as posted or offered), and what is left of it."""
+        value = str(form["line"].value() or "")
+        line = by_pk.get(int(value)) if value.isdigit() else None
+        return line, left.get(line.pk) if line else None
+
+    def shippable(self) -> list[Order]:
+        return list(
+            readable(self.request.user, Order)
+            .filter(state__in=SHIPPABLE_STATES)
+            .select_related("customer")
+            .order_by("-created_at")[:100]
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        order = _order_for(request, SHIPPABLE_STATES)
+        lines = list(order.lines.all()) if order else []
+        rows = NoticeLineFormSet(
+            prefix="lines", order_lines=lines, initial=[{"line": line.pk} for line in lines]
+        )
+        initial = {"delivery_address": order.delivery_address} if order else {}
+        return self.render_notice(order, ShippingNoticeForm(initial=initial), rows)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        order = _order_for(request, SHIPPABLE_STATES)
+        if order is None:
+            messages.error(request, _("Choose an order that is ready to ship."))
+            rows = NoticeLineFormSet(prefix="lines")
+            return self.render_notice(None, ShippingNoticeForm(), rows, status=400)
+        lines = list(order.lines.all())
+        form = ShippingNoticeForm(request.POST)
+        rows = NoticeLineFormSet(request.POST, prefix="lines", order_lines=lines)
+        if form.is_valid() & rows.is_valid():
+            quantities = rows.quantities()
+            try:
+                notice = notice_create(
+                    order=order,
+                    notice=form.save(commit=False),
+                    quantities=quantities,
+                    user=request.user,
+                )
+            except StepNotAvailable as exc:
+                messages.error(request, exc.message)
+                return redirect(order)
+            except ValidationError as exc:
+                by_line = {f.cleaned_data.get("line"): f for f in rows.forms}
+                for key, errors in exc.message_dict.items():
+                    target = by_line.get(int(key)) if str(key).isdigit() else None
+                    for error in errors:
+                        if target is not None:
+                            target.add_error("quantity", error)
+                        else:
+                            rows._non_form_errors = rows.error_class(
+                                [*rows.non_form_errors(), error]
+                            )
+            else:
+                messages.success(request, _("%(ref)s created.") % {"ref": notice.reference})
+                return redirect(notice)
+        messages.error(request, _("Please correct the errors below."))
+        return self.render_notice(order, form, rows, status=400)
+
+
+INVOICEABLE_STATES = INVOICING_OPEN
+
+
+class InvoiceCreateView(WorkflowCreateView):
+    """An invoice of an order, for a shipped batch or the rest of the order;
+    its amount and due date are computed on the server."""
+
+    template_name = "orders/invoice_form.html"
+
+    def render_invoice(self, order: Order | None, form: Any, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "order": order,
+                "form": form,
+                "left": invoice_amount(order, None) if order else None,
+                "orders": []
+                if order is not None
+                else list(
+                    readable(self.request.user, Order)
+                    .filter(state__in=INVOICEABLE_STATES)
+                    .select_related("customer")
+                    .order_by("-created_at")[:100]
+                ),
+                "opts": Invoice._meta,
+                "model": Invoice,
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        order = _order_for(request, INVOICEABLE_STATES)
+        form = (
+            InvoiceForm(order=order, initial={"notice": request.GET.get("notice")})
+            if order
+            else None
+        )
+        return self.render_invoice(order, form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        order = _order_for(request, INVOICEABLE_STATES)
+        if order is None:
+            messages.error(request, _("Choose an order that has shipped."))
+            return self.render_invoice(None, None, status=400)
+        form = InvoiceForm(request.POST, order=order)
+        if form.is_valid():
+            try:
+                invoice = invoice_create(
+                    order=order, invoice=form.save(commit=False), user=request.user
+                )
+            except StepNotAvailable as exc:
+                messages.error(request, exc.message)
+                return redirect(order)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("%(ref)s created.") % {"ref": invoice.reference})
+                return redirect(invoice)
+        messages.error(request, _("Please correct the errors below."))
+        return self.render_invoice(order, form, status=400)
+
+
+class DeliveryNotePrintView(WorkflowPrintView):
+    """The delivery note (送货单) of a shipped batch."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.get_record(pk)
+        return render(
+            request,
+            "orders/shippingnotice_print_delivery_note.html",
+            {
+                "record": record,
+                "opts": record._meta,
+                "notice_lines": list(record.lines.select_related("order_line")),
+            },
+        )
+
+
+class NoticePrintView(WorkflowPrintView):
+    """The shipping notice (出货通知单)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.get_record(pk)
+        return render(
+            request,
+            "orders/shippingnotice_print.html",
+            {
+                "record": record,
+                "opts": record._meta,
+                "notice_lines": list(record.lines.select_related("order_line")),
+            },
+        )
+
+
+# --- Receivables (应收账款) -----------------------------------------------------------------
+
+
+class ReceivablesView(View):
+    """Open invoices in ageing buckets per customer and per salesperson."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = receivables_scope(request.user)
+        today = timezone.localdate()
+        return render(
+            request,
+            "orders/receivables.html",
+            {
+                "ageing": ageing(scope, today),
+                "labels": bucket_labels(),
+                "today": today,
+                "overdue": list(
+                    scope.filter(due_date__lt=today)
+                    .select_related("customer", "salesperson", "order")
+                    .order_by("due_date", "pk")[:50]
+                ),
+            },
+        )

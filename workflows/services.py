@@ -293,6 +293,32 @@ def transition_take(
     return StepOutcome(locked, created)
 
 
+def transition_follow(
+    *, record: WorkflowModel, name: str, user: AbstractBaseUser, comment: str = ""
+) -> bool:
+    """Take ``name`` on ``record`` as what another step caused (a shipping
+    notice's batch shipped moves its order on), inside the caller's
+    transaction, for the user who took that step.
+
+    The step that causes it was checked (role, rule, page); this one is not
+    a user's choice, so only its state and conditions are: it is taken when
+    they allow, audited and notified like any step, and False is returned
+    (nothing written) when they do not.
+    """
+    with transaction.atomic():
+        locked = _lock(record)
+        transition = transition_from(locked, name)
+        if transition is None or not all(c(locked) for c in transition.conditions):
+            return False
+        _run(locked, transition, user, comment, {})
+        step = step_of(transition)
+        if step.effect is not None:
+            effect = import_string(step.effect) if isinstance(step.effect, str) else step.effect
+            effect(record=locked, user=user, data={})
+        _queue_notifications(locked)
+    return True
+
+
 def record_start(
     *,
     record: WorkflowModel,

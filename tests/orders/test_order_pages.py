@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Customer, DeliveryBatch, Order
+from orders.models import Customer, DeliveryBatch, Invoice, Order, ShippingNotice
 from samples.models import Board
 from tests.factories import CustomerFactory
 from tests.kits import snapshot
@@ -240,11 +240,12 @@ def test_the_customer_page_lists_the_customers_samples_boards_and_orders(role_us
         assert record.get_absolute_url() in html
     assert elsewhere.reference not in html
     assert colleagues.reference not in html  # the samples' read scope
-    # Finance takes no part in samples or boards: it sees the orders only.
+    # Finance takes no part in samples or boards: it sees the orders, their
+    # shipping notices and invoices only.
     finance = client_for(role_user("finance")).get(
         reverse("orders:customer_detail", args=[customer.pk])
     )
-    assert [s["model"] for s in finance.context["sections"]] == [Order]
+    assert [s["model"] for s in finance.context["sections"]] == [Order, ShippingNotice, Invoice]
     assert Board.objects.count() == 1
 
 
@@ -271,14 +272,13 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
         client,
         reverse("orders:customer_detail", args=[customer.pk]),
         django_assert_max_num_queries,
-        12,
+        17,  # 12, and the shipping notices', the invoices' and the receivables' 5
     )
     printed, _ = get_within_queries(
-        # 12, and the printout's letterhead and signature lines (company, audit log, sign-offs).
         client,
         reverse("orders:order_print", args=[order.pk]),
         django_assert_max_num_queries,
-        15,
+        16,  # 12, the admin's history in the timeline and the signature lines' takers
     )
     customers, _ = get_within_queries(
         client, reverse("orders:customer_list"), django_assert_max_num_queries, 9

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_order_contract_review_and_customer_master_data'),
+        ("orders", "0003_shipping_notices_invoices_payments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,15 @@
+"""The orders' periodic work: the payment follow-up of the seed (货款到账跟进)."""
+
+from __future__ import annotations
+
+from workflows.schedules import Schedule
+
+SCHEDULES = [
+    Schedule(
+        name="Payment follow-up",
+        job="orders.services.invoices_overdue_note",
+        crontab="0 9 * * *",
+        period="day",
+        description="Each morning the salesperson and finance hear of every invoice past due.",
+    ),
+]
