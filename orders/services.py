@@ -281,6 +281,12 @@ def invoices_overdue_note(*, now: dt.datetime, period: str) -> int:
             f"invoice-overdue:{invoice.pk}:{period}",
             invoice,
             "orders/emails/invoice_overdue.txt",
-            {"invoice": invoice, "days": (today - invoice.due_date).days},
+            {
+                "invoice_no": invoice.invoice_no,
+                "customer": invoice.customer.name,
+                "days": (today - invoice.due_date).days,
+                "currency": invoice.currency,
+                "balance": f"{invoice.balance:,.2f}",
+            },
         )
     return told

@@ -279,8 +279,8 @@ def test_the_order_is_shipping_while_batches_remain_and_shipped_after_the_last(r
 def test_the_delivery_note_prints_in_the_seeds_words(role_user, client_for):
     notice = NoticeFactory(state="approved")
     notice = ship(notice, role_user("warehouse"))
-    client = client_for(role_user("sales"))
-    zh = client_for(role_user("sales"), language="zh-hans")
+    client = client_for(notice.salesperson)  # the order's salesperson reads it
+    zh = client_for(notice.salesperson, language="zh-hans")
 
     en = client.get(reverse("orders:shippingnotice_print_delivery_note", args=[notice.pk]))
     cn = zh.get(reverse("orders:shippingnotice_print_delivery_note", args=[notice.pk]))
