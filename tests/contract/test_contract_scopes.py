@@ -118,7 +118,9 @@ def test_each_role_reads_what_the_read_scope_gives_it_of_another_owners_records(
 
     if takes_part(model, {role}):
         assert listing.status_code == 200
-        assert refs(listing) == {r.reference for r in readable}
+        # Among this owner's records (a kit may open others, e.g. an invoice's order).
+        made = {r.reference for r in data.records}
+        assert refs(listing) & made == {r.reference for r in readable}
     else:
         assert listing.status_code == 403
     # The first record, its print page and its attachment; and the page of a
@@ -331,6 +333,8 @@ def creation_cases(on_behalf: bool) -> list[Any]:
     may (``on_behalf``) or may not open records for others."""
     cases = []
     for model in MODELS:
+        if model.create_form is None:
+            continue  # opened by a page of its own (a notice from its order's page)
         try:
             view = resolve(create_url(model)).func
         except NoReverseMatch:
