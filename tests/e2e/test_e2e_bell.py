@@ -74,7 +74,7 @@ def test_the_bell_opens_the_latest_unread_and_one_leads_to_its_record(
     expect(items).to_have_count(5)  # the latest five of six
     newest = work_orders[-1]
     expect(items.first).to_contain_text(
-        f"{newest.reference} Oak board · Lakeside Housewares Ltd. (Sample production)"
+        f"{newest.reference} Oak board · Lakeside Housewares Ltd. (Sample orders)"
     )
     expect(menu).not_to_contain_text("Enamel mug")  # the oldest: in the full list only
     expect(menu.get_by_test_id("bell-all")).to_have_text("All notifications")
@@ -104,7 +104,7 @@ def test_the_bell_on_a_phone_in_chinese(chinese_desks: Any, work_orders: list[Sa
     expect(bell).to_be_visible()  # beside the menu button, not folded in the menu
     menu = open_bell(room)
     expect(menu.get_by_test_id("bell-item").first).to_contain_text(
-        f"{work_orders[-1].reference} Oak board · Lakeside Housewares Ltd.（样品制作）已进入"
+        f"{work_orders[-1].reference} Oak board · Lakeside Housewares Ltd.（样品单）已进入"
     )
     expect(menu.get_by_test_id("bell-all")).to_have_text("全部通知")
     box = menu.bounding_box()
