@@ -57,6 +57,8 @@ ORDER_READERS = (
 )
 
 CENT = Decimal("0.01")
+# A shipping notice's states between drafting and shipping.
+NOTICE_IN_PROGRESS = ("draft", "finance_review", "approved")
 # The largest amount a line, an order or a credit limit may reach (10¹² − 0.01).
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("999999999.99")
@@ -193,6 +195,17 @@ def has_lines(order: Order) -> bool:
 
 
 has_lines.message = _("The order has no lines.")  # type: ignore[attr-defined]
+
+
+def no_notice_in_progress(order: Order) -> bool:
+    """No batch of the order is drafted, under finance's review or approved
+    and waiting to ship: an order is not cancelled under a shipment."""
+    return not order.notices.filter(state__in=NOTICE_IN_PROGRESS).exists()
+
+
+no_notice_in_progress.message = _(  # type: ignore[attr-defined]
+    "A shipping notice of this order is in progress: cancel the notice first."
+)
 
 
 def major_order(order: Order) -> bool:
@@ -814,6 +827,7 @@ class Order(PaymentTerms, WorkflowModel):
             State.WAREHOUSED,
         ],
         target=State.CANCELLED,
+        conditions=[no_notice_in_progress],
         custom=step(
             label=_("Cancel the order"),
             roles=["marketing_manager"],
@@ -937,6 +951,10 @@ def notice_has_lines(notice: ShippingNotice) -> bool:
 notice_has_lines.message = _("The shipping notice has no lines.")  # type: ignore[attr-defined]
 
 
+# The currency credit limits are kept in.
+CREDIT_CURRENCY = "CNY"
+
+
 def within_credit(notice: ShippingNotice) -> bool:
     return not notice.credit_check()["over"]
 
@@ -1038,7 +1056,9 @@ class ShippingNotice(WorkflowModel):
     def credit_check(self) -> dict[str, Any]:
         """The customer's open and overdue receivables, the credit limit, and
         whether this batch takes the customer over it (computed once per
-        instance)."""
+        instance). The limit is kept in CNY and there are no exchange rates:
+        only CNY balances count against it, and a batch in another currency
+        cannot be judged by it, so it needs finance's approval over the limit."""
         cached = getattr(self, "_credit", None)
         if cached is None:
             today = timezone.localdate()
@@ -1046,19 +1066,25 @@ class ShippingNotice(WorkflowModel):
                 customer_id=self.customer_id, state=Invoice.State.ISSUED
             )
             balance = models.F("amount") - models.F("paid_amount")
+            in_limit = models.Q(currency=CREDIT_CURRENCY)
             sums = open_invoices.aggregate(
-                open=models.Sum(balance),
-                overdue=models.Sum(balance, filter=models.Q(due_date__lt=today)),
+                open=models.Sum(balance, filter=in_limit),
+                overdue=models.Sum(balance, filter=in_limit & models.Q(due_date__lt=today)),
+                other_currencies=models.Count("pk", filter=~in_limit),
             )
             limit = Customer.objects.values_list("credit_limit", flat=True).get(pk=self.customer_id)
             receivable = sums["open"] or Decimal("0")
-            exposure = receivable + self.amount
+            currency = self.order.currency
+            exposure = receivable + (self.amount if currency == CREDIT_CURRENCY else Decimal("0"))
             cached = {
                 "open": receivable,
                 "overdue": sums["overdue"] or Decimal("0"),
                 "limit": limit,
                 "exposure": exposure,
-                "over": exposure > limit,
+                "currency": currency,
+                "foreign_batch": currency != CREDIT_CURRENCY,
+                "other_currencies": sums["other_currencies"],
+                "over": currency != CREDIT_CURRENCY or exposure > limit,
             }
             self._credit = cached
         return cached

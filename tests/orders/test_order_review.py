@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django_fsm_log.models import StateLog
 
-from orders.models import MajorOrderThreshold, Order
+from orders.models import MajorOrderThreshold, Order, ShippingNotice
 from tests.kits import snapshot
-from tests.orders.kit import OrderFactory
+from tests.orders.kit import NoticeFactory, OrderFactory
 from tests.workflow_checks import messages_of, step_url, url
 from workflows.models import SignOff
 
@@ -238,6 +238,28 @@ def test_cancelling_needs_a_reason_and_is_not_possible_once_shipped(advance, rol
     assert "cancel" not in actions(manager, shipped)
 
     response = manager.post(
+        step_url(order, "cancel"), {"comment": "Customer withdrew.", "_seq": order.step_seq}
+    )
+    order.refresh_from_db()
+    assert order.state == Order.State.CANCELLED
+
+
+def test_an_order_with_a_shipping_notice_in_progress_is_not_cancelled(role_user, client_for):
+    manager = client_for(role_user("marketing_manager"))
+    notice = NoticeFactory(state="draft")  # of a warehoused order
+    order = notice.order
+    before = snapshot(order)
+
+    shown = actions(manager, order)["cancel"]
+    response = manager.post(
+        step_url(order, "cancel"), {"comment": "Customer withdrew.", "_seq": order.step_seq}
+    )
+
+    assert "cancel the notice first" in shown
+    assert response.status_code in (302, 400)
+    assert snapshot(order) == before
+    ShippingNotice.objects.filter(pk=notice.pk).update(state="cancelled")
+    manager.post(
         step_url(order, "cancel"), {"comment": "Customer withdrew.", "_seq": order.step_seq}
     )
     order.refresh_from_db()

@@ -15,7 +15,7 @@ from django_fsm_log.models import StateLog
 from orders.models import Customer, Order, ShippingLine, ShippingNotice
 from orders.services import notice_create
 from tests.factories import in_days
-from tests.orders.kit import NoticeFactory, OrderFactory, add_line
+from tests.orders.kit import InvoiceFactory, NoticeFactory, OrderFactory, add_line
 from tests.workflow_checks import get_within_queries, messages_of, step_url, together
 from workflows.services import STALE_MESSAGE, StaleRecord, transition_perform
 
@@ -208,6 +208,52 @@ def test_finance_sees_the_credit_and_must_approve_over_the_limit_with_a_reason(
     client.post(
         step_url(notice, "notice_approve_over_limit"),
         {"_seq": notice.step_seq, "notice_approve_over_limit-comment": "Deposit received"},
+    )
+    notice.refresh_from_db()
+    assert (notice.state, notice.over_limit) == ("approved", True)
+
+
+def test_only_cny_balances_count_against_the_limit_kept_in_cny(role_user, client_for):
+    notice = NoticeFactory(state="finance_review")  # CNY 141.25
+    Customer.objects.filter(pk=notice.customer_id).update(credit_limit=Decimal("1000"))
+    usd = OrderFactory(state="shipped", customer=notice.customer, currency="USD")
+    InvoiceFactory(order=usd, currency="USD", amount=Decimal("5000.00"))
+    cny = OrderFactory(state="shipped", customer=notice.customer)
+    InvoiceFactory(order=cny, amount=Decimal("800.00"), due_date=in_days(-3))
+
+    credit = ShippingNotice.objects.get(pk=notice.pk).credit_check()
+
+    # CNY 800 open (overdue) and this batch's 141.25 stay within 1,000; the
+    # USD 5,000 cannot be weighed against a CNY limit and is named apart.
+    assert (credit["open"], credit["overdue"], credit["exposure"]) == (
+        Decimal("800.00"),
+        Decimal("800.00"),
+        Decimal("941.25"),
+    )
+    assert (credit["over"], credit["other_currencies"]) == (False, 1)
+    page = client_for(role_user("finance")).get(notice.get_absolute_url())
+    assert 'data-testid="other-currencies"' in page.content.decode()
+    assert 'data-testid="over-limit"' not in page.content.decode()
+
+
+def test_a_batch_in_another_currency_needs_approval_over_the_limit(role_user, client_for):
+    order = OrderFactory(state="warehoused", currency="USD")
+    notice = NoticeFactory(order=order, state="finance_review")
+    within_limit(notice)  # a CNY limit of a million says nothing of dollars
+    finance = client_for(role_user("finance"))
+
+    page = finance.get(notice.get_absolute_url())
+    plain = finance.post(
+        step_url(notice, "notice_approve"), {"_seq": notice.step_seq, "notice_approve-comment": ""}
+    )
+
+    assert page.context["credit"]["over"] is True
+    assert "This batch is in USD" in page.content.decode()
+    notice.refresh_from_db()
+    assert plain.status_code in (302, 400) and notice.state == "finance_review"
+    finance.post(
+        step_url(notice, "notice_approve_over_limit"),
+        {"_seq": notice.step_seq, "notice_approve_over_limit-comment": "Paid by L/C"},
     )
     notice.refresh_from_db()
     assert (notice.state, notice.over_limit) == ("approved", True)
