@@ -132,7 +132,8 @@ class Customer(PaymentTerms):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        # "华南电器有限公司（C001）" in Chinese, "Huanan Appliances (HN)" in English.
+        return gettext("%(name)s (%(code)s)") % {"name": self.name, "code": self.code}
 
 
 class CustomerContact(models.Model):
