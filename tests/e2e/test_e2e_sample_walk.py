@@ -23,7 +23,7 @@ def test_sample_rejected_in_round_one_is_reordered_and_approved_in_round_two(
     sales = desks("sales")
     sales.goto("/samples/")
     sales.get_by_test_id("create").click()
-    sales.select_option("#id_customer", label=str(customer))
+    sales.select_option("#id_customer", value=str(customer.pk))
     sales.fill("#id_product_name", "Stoneware mug 350 ml")
     sales.fill("#id_quantity", "3")
     sales.fill("#id_requirements", "Matte glaze, Pantone 7545 C; logo pad-printed on the side.")
