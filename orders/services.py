@@ -10,18 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.notify.messages import tell
-from workflows.rights import may_create_for_others
 from workflows.roles import role_members
 from workflows.services import (
     STALE_MESSAGE,
     StaleRecord,
     StepNotAvailable,
+    owner_check,
     record_start,
     transition_follow,
 )
@@ -79,8 +79,7 @@ def order_create(*, entry: OrderEntry, user: AbstractBaseUser) -> Order:
     PermissionDenied when it names another salesperson and the user may not
     open orders for others."""
     order = entry.form.save(commit=False)
-    if order.salesperson_id != user.pk and not may_create_for_others(user, Order):
-        raise PermissionDenied(_("You may open a record only in your own name."))
+    owner_check(order, user)
     with transaction.atomic():
         _default_terms(order)
         record_start(record=order, user=user)

@@ -340,15 +340,22 @@ def record_start(
     return record
 
 
+def owner_check(record: WorkflowModel, user: AbstractBaseUser) -> None:
+    """Raises PermissionDenied when a new record names another owner than
+    ``user`` and the user may not open records for others (``on_behalf_roles``);
+    a process's own creation service calls it as ``record_create`` does."""
+    owner_id = getattr(record, f"{record.owner_field}_id", None)
+    if owner_id not in (None, user.pk) and not may_create_for_others(user, type(record)):
+        raise PermissionDenied(_("You may open a record only in your own name."))
+
+
 def record_create(
     *, form: forms.ModelForm, user: AbstractBaseUser, due: Any = None
 ) -> WorkflowModel:
     """Save a new record from a validated form. Raises PermissionDenied when the
     form names another owner and the user may not open records for others."""
     record = form.save(commit=False)
-    owner_id = getattr(record, f"{record.owner_field}_id", None)
-    if owner_id not in (None, user.pk) and not may_create_for_others(user, type(record)):
-        raise PermissionDenied(_("You may open a record only in your own name."))
+    owner_check(record, user)
     with transaction.atomic():
         record = record_start(record=record, user=user, due=due)
         form.save_m2m()
