@@ -12,7 +12,16 @@ scans at the same moment:
 For each: wall time, SQL queries (counted with an execute wrapper, by kind)
 and what it sent; then both again from a clean slate under tracemalloc for
 their peak Python memory (it slows Python down about threefold, so never
-while the clock runs); ``--profile FILE`` adds the first scan under cProfile.
+while the clock runs); ``--profile FILE`` adds a scan under cProfile (the
+first, or with ``--profile-scan second`` the second).
+
+Then the email backlog (``--emails``, 40,000; 0 skips it): that many
+notifications waiting for their email, made from those the first scan wrote,
+sent by delivery runs of 1,000 (``workflows.notify.email.emails_send``, as
+the Celery task does) into Django's in-memory mail backend, so that what is
+timed is the project's own cost per email (locking, rendering, marking sent),
+not a mail server's. Each run's time per email is reported: constant from the
+first run to the last when the sending query keeps to its index.
 
 DATABASE_URL chooses the database, as for manage.py; use a database of its
 own (``make bench`` makes and drops them), never the test database. Not
@@ -49,9 +58,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -65,6 +76,7 @@ from workflows.models import (  # noqa: E402
     ReferenceCounter,
     Reminder,
 )
+from workflows.notify.email import emails_send  # noqa: E402
 from workflows.notify.scan import reminders_scan  # noqa: E402
 from workflows.registry import sync_roles  # noqa: E402
 from workflows.roles import ROLES  # noqa: E402
@@ -337,11 +349,13 @@ def same_work(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a[k] == b[k] for k in keys)
 
 
-def scans_run(now: dt.datetime, memory: bool, profile: str | None) -> list[dict[str, Any]]:
+def scans_run(
+    now: dt.datetime, memory: bool, profile: str | None, profile_scan: str = "first"
+) -> list[dict[str, Any]]:
     """The first and the second scan, timed; then, from a clean slate again, the
     same two under tracemalloc for their peak memory (tracemalloc makes Python
     several times slower, so it never runs while the clock does); and the first
-    scan once more under cProfile if asked."""
+    (or second) scan once more under cProfile if asked."""
     scans = [measure("first scan", now), measure("second scan", now)]
     if memory:
         log("again under tracemalloc, for the peak memory")
@@ -353,10 +367,103 @@ def scans_run(now: dt.datetime, memory: bool, profile: str | None) -> list[dict[
             scan["peak_memory_mib"] = traced["peak_memory_mib"]
             scan["seconds_under_tracemalloc"] = traced["seconds"]
     if profile:
-        log("the first scan again under cProfile")
+        log(f"the {profile_scan} scan again under cProfile")
         sent_clear()
-        measure("first scan", now, profile=profile)
+        if profile_scan == "second":
+            measure("first scan", now)
+        measure(f"{profile_scan} scan", now, profile=profile)
     return scans
+
+
+# Emails a delivery run takes in the backlog benchmark.
+EMAIL_RUN = 1000
+
+
+def emails_prepare(count: int) -> int:
+    """Exactly ``count`` notifications waiting for their email: copies of the
+    first scan's notifications (their messages and records), spread over the
+    recipients that have an address. Any other waiting email is cleared."""
+    Notification.objects.filter(email_pending=True).update(email_pending=False)
+    Notification.objects.filter(key__startswith="bench-email-").delete()
+    models_ = list(
+        Notification.objects.filter(recipient__email__gt="")
+        .exclude(template="")
+        .order_by("pk")[:1000]
+    )
+    if not models_:
+        raise SystemExit("no notification to copy: run the scans first")
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for i in range(count):
+        model = models_[i % len(models_)]
+        rows.append(
+            Notification(
+                recipient_id=model.recipient_id,
+                key=f"bench-email-{i}",
+                content_type_id=model.content_type_id,
+                object_id=model.object_id,
+                template=model.template,
+                params=model.params,
+                message=model.message,
+                url=model.url,
+                created_at=now,
+                email_pending=True,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=BATCH)
+    return Notification.objects.filter(email_pending=True).count()
+
+
+def emails_run(count: int) -> dict[str, Any]:
+    """Send a backlog of ``count`` emails in delivery runs of ``EMAIL_RUN``,
+    into the in-memory mail backend; each run timed and its queries counted."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    started = time.perf_counter()
+    waiting = emails_prepare(count)
+    setup = time.perf_counter() - started
+    runs: list[dict[str, Any]] = []
+    total = 0
+    while True:
+        mail.outbox = []
+        counter = QueryCounter()
+        gc.collect()
+        started = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            sent = emails_send(limit=EMAIL_RUN)
+        seconds = time.perf_counter() - started
+        if not sent:
+            break
+        if len(mail.outbox) != sent:
+            raise SystemExit(f"{sent} emails reported, {len(mail.outbox)} in the outbox")
+        total += sent
+        runs.append({"sent": sent, "seconds": seconds, "queries": counter.total})
+    mail.outbox = []
+    left = Notification.objects.filter(email_pending=True).count()
+    per_email = [r["seconds"] / r["sent"] * 1000 for r in runs]
+    return {
+        "backlog": waiting,
+        "setup_seconds": round(setup, 1),
+        "sent": total,
+        "left": left,
+        "runs": len(runs),
+        "seconds": round(sum(r["seconds"] for r in runs), 1),
+        "ms_per_email_first_run": round(per_email[0], 2) if per_email else None,
+        "ms_per_email_last_run": round(per_email[-1], 2) if per_email else None,
+        "ms_per_email_min": round(min(per_email), 2) if per_email else None,
+        "ms_per_email_max": round(max(per_email), 2) if per_email else None,
+        "queries_per_email": round(sum(r["queries"] for r in runs) / total, 2) if total else None,
+    }
+
+
+def emails_summary(figures: dict[str, Any], database: str) -> str:
+    return (
+        f"{database}, email backlog of {figures['backlog']:,}: {figures['sent']:,} sent "
+        f"({figures['left']:,} left) in {figures['runs']} runs of {EMAIL_RUN:,}, "
+        f"{figures['seconds']:.1f} s; per email {figures['ms_per_email_first_run']} ms in the "
+        f"first run, {figures['ms_per_email_last_run']} ms in the last (min "
+        f"{figures['ms_per_email_min']}, max {figures['ms_per_email_max']}); "
+        f"{figures['queries_per_email']} queries per email"
+    )
 
 
 def database_label() -> str:
@@ -396,7 +503,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the second pass under tracemalloc"
     )
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the first scan into FILE")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile a scan into FILE")
+    parser.add_argument(
+        "--profile-scan", choices=("first", "second"), default="first", help="which scan"
+    )
+    parser.add_argument(
+        "--emails", type=int, default=40_000, help="email backlog to send afterwards (0: none)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     now = dt.datetime.fromisoformat(args.now)
@@ -406,13 +519,25 @@ def main(argv: list[str] | None = None) -> int:
     database = database_label()
     dataset = prepare(args, now)
     log(f"data set ready in {dataset['setup_seconds']} s; scanning")
-    scans = scans_run(now, not args.no_memory, args.profile)
+    scans = scans_run(now, not args.no_memory, args.profile, args.profile_scan)
+    emails = None
+    if args.emails:
+        log(f"sending a backlog of {args.emails:,} emails")
+        emails = emails_run(args.emails)
     if args.json:
-        figures = {"database": database, "now": now.isoformat(), **dataset, "scans": scans}
+        figures = {
+            "database": database,
+            "now": now.isoformat(),
+            **dataset,
+            "scans": scans,
+            "emails": emails,
+        }
         print(json.dumps(figures, indent=2))
     else:
         for scan in scans:
             print(summary(scan, dataset["records"], database))
+        if emails:
+            print(emails_summary(emails, database))
     return 0
 
 

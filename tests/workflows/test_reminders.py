@@ -148,7 +148,8 @@ def test_a_scan_costs_a_fixed_number_of_queries_whatever_it_sends_and_none_per_r
 
     # Once per scan: the rules and each process model's candidates; for the
     # chunk, the reminders, escalations and sign-offs sent or made (3): that
-    # is all a scan with nothing new costs. A chunk with work adds who holds
+    # is all a scan with nothing new costs. A chunk with work adds its records
+    # owing something read whole, who holds
     # the steps of each state met (planned 1; rejected 2, the redo being the
     # requester's only), the transaction (savepoint and release), the owners
     # (each record has its own requester here), and one INSERT each of the
@@ -157,7 +158,7 @@ def test_a_scan_costs_a_fixed_number_of_queries_whatever_it_sends_and_none_per_r
     # missing, the COPY into it and the INSERT from it.
     inserts = 3 if connection.vendor == "postgresql" else 1
     steady = 1 + len(process_models()) + 3
-    with django_assert_num_queries(steady + 3 + 2 + 1 + 3 * inserts):
+    with django_assert_num_queries(steady + 1 + 3 + 2 + 1 + 3 * inserts):
         result = reminders_scan(NOW)
     assert (result.reminders, result.escalations) == (2 * n, 3 * n)
 

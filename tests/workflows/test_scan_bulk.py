@@ -97,13 +97,14 @@ def test_a_chunk_costs_the_same_statements_whatever_it_sends(count, django_asser
     # Once a scan: the rules, each process model's candidates and who holds
     # the steps of the state. For the chunk: the
     # reminders and escalations already made (sign-offs only for records in
-    # a sign-off state: none here), the transaction (a savepoint and its
+    # a sign-off state: none here), the records owing something read whole,
+    # the transaction (a savepoint and its
     # release here), the owners, and one INSERT each of reminders,
     # escalations and notifications; on PostgreSQL each INSERT is three
     # statements: the temporary table made if missing, a COPY and the
     # INSERT from it.
     inserts = 3 if connection.vendor == "postgresql" else 1
-    with django_assert_num_queries((1 + len(process_models()) + 1) + (2 + 2 + 1 + 3 * inserts)):
+    with django_assert_num_queries((1 + len(process_models()) + 1) + (2 + 1 + 2 + 1 + 3 * inserts)):
         result = reminders_scan(NOW)
 
     assert (result.reminders, result.escalations) == (count, count)
@@ -132,10 +133,10 @@ def test_each_chunk_with_work_costs_the_same_and_one_with_none_reads_only(
     overdue_jobs(30, requester=sales)
     inserts = 3 if connection.vendor == "postgresql" else 1
     # A chunk: the reminders sent (no rule: no escalation, nothing to read or
-    # write for them), the transaction, the INSERTs of reminders and
-    # notifications; the owner is read in the first chunk only (the same
-    # requester throughout).
-    per_chunk = 1 + 2 + 2 * inserts
+    # write for them), the records owing something read whole, the
+    # transaction, the INSERTs of reminders and notifications; the owner is
+    # read in the first chunk only (the same requester throughout).
+    per_chunk = 1 + 1 + 2 + 2 * inserts
 
     # Once a scan: the rules, each model's candidates and who holds the
     # steps of the state; then three chunks and the owner.
@@ -146,6 +147,27 @@ def test_each_chunk_with_work_costs_the_same_and_one_with_none_reads_only(
     # sign-off state: nothing more), no transaction.
     with django_assert_num_queries(1 + len(process_models()) + 3 * 1):
         assert not reminders_scan(NOW)
+
+
+@pytest.mark.django_db
+def test_a_record_whose_step_moved_on_between_the_reads_is_left_to_the_next_scan(monkeypatch):
+    """The scan reads the candidates light, then whole those owing something:
+    one whose step moved on in between (here its deadline, as a step taken by
+    someone else would) is not reminded on the strength of the old read."""
+    UserFactory(roles=["sample_room"])
+    moved, kept = overdue_jobs(2)
+    whole = scan._whole
+
+    def step_taken_meanwhile(model, work):
+        Job.objects.filter(pk=moved.pk).update(step_due_at=NOW + 10 * DAY)
+        return whole(model, work)
+
+    monkeypatch.setattr(scan, "_whole", step_taken_meanwhile)
+    assert reminders_scan(NOW).reminders == 1
+    assert set(Reminder.objects.values_list("object_id", flat=True)) == {kept.pk}
+
+    monkeypatch.setattr(scan, "_whole", whole)
+    assert not reminders_scan(NOW)  # its new deadline is ten days away: nothing due
 
 
 @pytest.mark.django_db

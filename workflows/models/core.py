@@ -224,13 +224,27 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
             cls._workflow_transitions = cached
         return list(cached)
 
+    @classmethod
+    def _transitions_from(cls, state: str) -> tuple[list[Transition], list[Transition]]:
+        """The declared transitions leaving ``state``, and those of them somebody
+        is expected to take: worked out once per class and state (the deadline
+        scan asks for thousands of records)."""
+        by_state = cls.__dict__.get("_workflow_transitions_by_state")
+        if by_state is None:
+            by_state = cls._workflow_transitions_by_state = {}
+        found = by_state.get(state)
+        if found is None:
+            leaving = [t for t in cls.workflow_transitions() if t.source in (state, "*")]
+            found = by_state[state] = (leaving, [t for t in leaving if step_of(t).inbox])
+        return found
+
     def current_transitions(self) -> list[Transition]:
         """The declared transitions that leave the record's current state."""
-        return [t for t in self.workflow_transitions() if t.source in (self.state, "*")]
+        return list(self._transitions_from(self.state)[0])
 
     def expected_transitions(self) -> list[Transition]:
         """Those of them somebody is expected to take (not cancelling)."""
-        return [t for t in self.current_transitions() if step_of(t).inbox]
+        return list(self._transitions_from(self.state)[1])
 
     @classmethod
     def process_name(cls) -> str | Promise:

@@ -186,6 +186,29 @@ def _chunks(iterable: Any, size: int) -> Any:
         yield chunk
 
 
+# What a candidate is read with: enough to tell its reminder and escalations.
+CANDIDATE_FIELDS = ("pk", "state", "step_seq", "step_due_at")
+
+
+def _whole(model: type[WorkflowModel], work: list[Work]) -> list[Work]:
+    """``work`` with each light candidate replaced by the whole record, read
+    with what its messages name. A record whose step moved on since it was
+    read is left to the next scan, which reads it as it is then."""
+    records = model.objects.select_related(*model.subject_related).in_bulk(
+        [w.record.pk for w in work]
+    )
+    whole = []
+    for w in work:
+        record = records.get(w.record.pk)
+        if record is None or any(
+            getattr(record, f) != getattr(w.record, f) for f in CANDIDATE_FIELDS[1:]
+        ):
+            continue
+        w.record = record
+        whole.append(w)
+    return whole
+
+
 def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
     """Send every reminder and escalation that is due at ``now``."""
     now = now or timezone.now()
@@ -194,10 +217,14 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
     for model in process_models():
         ct = ContentType.objects.get_for_model(model)
         cache: dict[Any, Any] = {}  # who holds which step's right, for this scan
+        # The candidates are read with the few fields that say what is due;
+        # the records that turn out to owe something are read again whole
+        # (with what their messages name), so the steady state, which owes
+        # nothing, builds light objects only.
         candidates = (
             model.objects.open()
             .filter(step_due_at__isnull=False, step_due_at__lte=now + model.remind_before)
-            .select_related(*model.subject_related)
+            .only(*CANDIDATE_FIELDS)
             .order_by("step_due_at", "pk")
         )
         for chunk in _chunks(candidates.iterator(chunk_size=CHUNK), CHUNK):
@@ -234,6 +261,7 @@ def reminders_scan(now: dt.datetime | None = None) -> ScanResult:
                     work.append(Work(record, wanted, owed))
             if not work:
                 continue  # the steady state: nothing new in this chunk
+            work = _whole(model, work)
             # One transaction a chunk: a scan killed mid-chunk loses the
             # chunk's work whole, and the next scan does it again, once.
             with transaction.atomic():
