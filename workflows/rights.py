@@ -68,6 +68,27 @@ def _source_q(transition: Transition) -> Q:
     return Q(state=transition.source)
 
 
+def _held_steps(
+    model: type[WorkflowModel], user: AbstractBaseUser
+) -> list[tuple[Transition, Step, Q]]:
+    """Each declared step of ``model`` the user holds the right to take, with
+    the records it may be taken on by them, as a filter: its source states and
+    its rule. The one place both the read scope's ``CurrentStep()`` and the
+    inbox work this out."""
+    perms = _perms(user)
+    app = model._meta.app_label
+    held = []
+    for t in model.workflow_transitions():
+        if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
+            continue
+        step = step_of(t)
+        clause = _source_q(t)
+        if step.rule is not None:
+            clause &= step.rule.q(user)
+        held.append((t, step, clause))
+    return held
+
+
 @dataclass
 class ProcessReader:
     """A user as a process's read scope sees them (``declarations.Reader``)."""
@@ -83,17 +104,9 @@ class ProcessReader:
         return can_view_process(self.user, self.model)
 
     def on_current_step(self) -> Q:
-        model, user = self.model, self.user
-        perms = _perms(user)
-        app = model._meta.app_label
+        model = self.model
         found = NOTHING
-        for t in model.workflow_transitions():
-            if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
-                continue
-            clause = _source_q(t)
-            rule = step_of(t).rule
-            if rule is not None:
-                clause &= rule.q(user)
+        for _t, _step, clause in _held_steps(model, self.user):
             found |= clause
         signing = [
             state for state, spec in model.sign_off_steps.items() if set(spec.roles) & self.roles
@@ -159,6 +172,17 @@ def read_record(
     if model.objects.filter(pk=pk).exists():
         raise PermissionDenied(gettext("This record is not among those you may read."))
     raise Http404(gettext("There is no such record."))
+
+
+def may_read(user: AbstractBaseUser, record: WorkflowModel) -> bool:
+    """Whether ``user`` reads ``record`` as it is now (one query): after a step
+    of theirs, a department that read it only while the step waited on them
+    may read it no more."""
+    model = type(record)
+    q = read_filter(user, model)
+    if q is NOTHING:
+        return False
+    return model.objects.filter(q, pk=record.pk).exists()
 
 
 def may_attach(record: WorkflowModel, user: AbstractBaseUser) -> bool:
@@ -274,19 +298,10 @@ def _met(model: type[WorkflowModel], transition: Transition) -> Q | None:
 def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFilter | None:
     """The filters of ``model``'s records for the user's inbox, or None when
     the user has no step and no signature in the process."""
-    perms = _perms(user)
-    app = model._meta.app_label
     steps = []
-    for t in model.workflow_transitions():
-        if not (user.is_superuser or f"{app}.{transition_codename(t.name)}" in perms):
-            continue
-        step = step_of(t)
+    for t, step, clause in _held_steps(model, user):
         if not step.inbox:
             continue
-        # Any state: a filter that is true, not an empty Q (which an OR drops).
-        clause = Q(state__isnull=False) if t.source == "*" else Q(state=t.source)
-        if step.rule is not None:
-            clause &= step.rule.q(user)
         met = _met(model, t)
         if met is None:
             steps.append((t, clause, None))

@@ -21,8 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory, in_days
+from tests.kits import post_data
 from tests.testflows.kit import JobFactory, ReviewFactory
 from tests.testflows.models import Job, Review
+from tests.workflow_checks import messages_of, step_url
 from workflows.declarations import CurrentStep, Owner
 from workflows.forms import create_form_class, transition_form
 from workflows.models import Attachment, Escalation
@@ -250,6 +252,36 @@ def test_a_step_taken_on_the_page_offers_its_attachment(role_user, client_for):
     (action,) = [a for a in page.context["actions"] if a["action"].name == "pass_check"]
     assert "attachment" in action["form"].fields
     assert page.context["may_attach"] is True
+
+
+def test_after_its_step_a_department_that_reads_no_more_goes_to_its_inbox(
+    role_user, client_for, monkeypatch
+):
+    """QA reads the job only while it waits on QA: once passed, the job is
+    beyond what QA reads, so the step's success is shown on the inbox, not
+    on a page that would refuse it."""
+    monkeypatch.setattr(Job, "read_scope", Owner() | CurrentStep())
+    job = JobFactory(state="checking")
+    client = client_for(role_user("qa"))
+    data = post_data(Job, "pass_check", seq=job.step_seq, prefixed=True)
+
+    response = client.post(step_url(job, "pass_check"), data, follow=True)
+
+    assert response.redirect_chain == [(reverse("workflows:inbox"), 302)]
+    assert "“Pass and deliver” done" in messages_of(response)[0]
+    job.refresh_from_db()
+    assert job.state == "delivered"
+
+
+def test_after_its_step_a_department_that_still_reads_the_record_is_shown_it(role_user, client_for):
+    job = JobFactory(state="checking")  # QA reads every job
+    client = client_for(role_user("qa"))
+    data = post_data(Job, "pass_check", seq=job.step_seq, prefixed=True)
+
+    response = client.post(step_url(job, "pass_check"), data)
+
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
 
 
 # --- Opening a record for someone else --------------------------------------------------

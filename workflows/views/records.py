@@ -37,6 +37,7 @@ from ..rights import (
     can_view_process,
     may_attach,
     may_create_for_others,
+    may_read,
     read_record,
     readable,
     user_roles,
@@ -245,7 +246,7 @@ class WorkflowDetailView(RecordView):
         }
         if created is None:
             messages.success(request, _("%(ref)s: “%(step)s” done. Now: %(state)s.") % done)
-            return redirect(updated)
+            return self.redirect_after(updated)
         # The step opened another record (a new round): the work goes on there.
         messages.success(
             request,
@@ -285,7 +286,14 @@ class WorkflowDetailView(RecordView):
             seen_seq=_seen_seq(request),
         )
         messages.success(request, _("Your sign-off was recorded."))
-        return redirect(record)
+        return self.redirect_after(record)
+
+    def redirect_after(self, record: WorkflowModel) -> HttpResponse:
+        """Back to the record after the user's step or sign-off, or to the inbox
+        when they read it no more (they read it while it waited on them)."""
+        if may_read(self.request.user, record):
+            return redirect(record)
+        return redirect("workflows:inbox")
 
     def post_attach(self, record: WorkflowModel, name: str) -> HttpResponse:
         request = self.request
