@@ -340,3 +340,26 @@ def test_the_notifications_page_walks_by_cursor(role_user, client_for, monkeypat
     assert len(pages) == 3
     assert "after" in params(links(pages[0][0])["Next"])
     assert len(pages[1][1]) == len(pages[2][1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_cursor_page_starts_its_index_scan_at_the_cursor(long_list):
+    _user, ordered = long_list
+    qs = Job.objects.order_by("-created_at", "-pk")
+    paginator = pagination.LargeTablePaginator(qs, PER_PAGE, keyset=("created_at", "pk"))
+    values = paginator.cursor_values(paginator.cursor_of(Job.objects.get(pk=ordered[50])))
+    after = qs.filter(paginator._beyond(values, forward=True))[: PER_PAGE + 1]
+    before = qs.filter(paginator._beyond(values, forward=False)).order_by("created_at", "pk")
+
+    with connection.cursor() as cursor:
+        # A table this small is read whole otherwise; the plan's shape is the point.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plans = [after.explain(), before[: PER_PAGE + 1].explain()]
+
+    for plan in plans:
+        # The index on (created_at DESC, id DESC), bounded at the cursor, no sort.
+        assert "job_newest" in plan, plan
+        assert re.search(r"Index Cond: \(created_at [<>]= ", plan), plan
+        assert "Sort" not in plan, plan
+    assert "Index Scan Backward" in plans[1]

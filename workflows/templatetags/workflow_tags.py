@@ -23,14 +23,6 @@ ENGINE_FIELDS = frozenset({"id", "state", *(f.name for f in WorkflowModel._meta.
 
 
 @register.simple_tag
-def page_url(query: str, page: int) -> str:
-    """The list's query string with another page number."""
-    params = QueryDict(query, mutable=True)
-    params["page"] = str(page)
-    return "?" + params.urlencode()
-
-
-@register.simple_tag
 def page_link(query: str, page: Any, direction: str) -> str:
     """The list's query string pointing at the ``"next"`` or ``"previous"`` page:
     with a cursor when the page offers one (``LargeTablePage.link``), else by number."""
