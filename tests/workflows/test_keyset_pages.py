@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -363,3 +365,20 @@ def test_a_cursor_page_starts_its_index_scan_at_the_cursor(long_list):
         assert re.search(r"Index Cond: \(created_at [<>]= ", plan), plan
         assert "Sort" not in plan, plan
     assert "Index Scan Backward" in plans[1]
+
+
+def test_a_plain_page_keeps_its_numbered_links():
+    """The inbox and the customer list page with Django's Paginator: the same
+    partial links them by number, keeping their query."""
+    page = Paginator(list(range(80)), PER_PAGE).page(2)
+
+    text = render_to_string(
+        "workflows/partials/pagination.html",
+        {"page_obj": page, "query": "q=pairs&page=9&after=1_2"},
+    )
+
+    found = {label: params(html.unescape(href)) for href, label in LINK.findall(text)}
+    assert found == {
+        "Previous": {"q": "pairs", "page": "1"},
+        "Next": {"q": "pairs", "page": "3"},
+    }
