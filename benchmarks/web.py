@@ -15,7 +15,10 @@ For one size (``--records``) it:
    https``);
 3. sends ``--concurrency`` clients through every target interleaved (each client takes
    the next request of one shuffled list), ``--requests`` per target or ``--seconds``
-   in all, whichever comes first;
+   in all, whichever comes first. Each list is measured at page 1 and at page 1000
+   (or the user's last page) twice: by number (``?page=1000``, the rows before it
+   skipped by ``OFFSET``) and by cursor (``?page=1000&after=...``, the URL its "next"
+   link gives, built from the database), which reads from the row the cursor names;
 4. prints p50, p95 and the throughput of each target and their ratios to the bare
    view (``--json``: as JSON on stdout), and the queries each page makes.
 
@@ -33,6 +36,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -79,13 +83,18 @@ from orders.models import Customer  # noqa: E402
 from proposals.models import Proposal  # noqa: E402
 from samples.models import Board, SampleOrder  # noqa: E402
 from workflows.models import Escalation, Notification  # noqa: E402
+from workflows.pagination import LargeTablePaginator  # noqa: E402
 from workflows.registry import sync_roles  # noqa: E402
+from workflows.rights import readable  # noqa: E402
 from workflows.roles import ROLES  # noqa: E402
+from workflows.views.records import LIST_KEYSET  # noqa: E402
 
 SALESPEOPLE = 20  # "sales" (the measured one) and sales02..sales20
 CUSTOMERS = 50
 PER_PAGE = 25
 PAGE_FAR = 1000
+# A row's reference on a list page.
+REFERENCE = re.compile(r'<td class="ref"><a href="[^"]*">([^<]+)</a>')
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -347,7 +356,18 @@ def session_for(user: Any) -> str:
 
 
 def far_page(qs: models.QuerySet) -> int:
+    """Page ``PAGE_FAR`` of a user's list, or its last page if it has fewer (a page
+    past the end would be served as page 1)."""
     return min(PAGE_FAR, max(math.ceil(qs.count() / PER_PAGE), 1))
+
+
+def cursor_path(url: str, qs: models.QuerySet, far: int) -> str:
+    """Page ``far`` (≥ 2) of the list as its "next" link reaches it: the URL carries
+    the last row of the page before (read here, once, by OFFSET), and the server
+    reads from that row on down the list's index."""
+    row = qs[(far - 1) * PER_PAGE - 1]
+    cursor = LargeTablePaginator(qs, PER_PAGE, keyset=LIST_KEYSET).cursor_of(row)
+    return f"{url}?page={far}&after={cursor}"
 
 
 def targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, Any]]:
@@ -383,10 +403,17 @@ def targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, Any]]:
     ]
     far_pages = {}
     for name, (url, model, user) in pages.items():
-        far = far_page(model.objects.all())
+        # The user's list, in its default order (what the page shows them).
+        listed = readable(users[user], model).order_by(*(f"-{key}" for key in LIST_KEYSET))
+        far = far_page(listed)
         far_pages[name] = far
         found.append(Target(f"{name} list, page 1", user, url))
+        if far < 2:
+            continue  # one page: nothing further to measure
         found.append(Target(f"{name} list, page {far}", user, f"{url}?page={far}"))
+        found.append(
+            Target(f"{name} list, page {far} by cursor", user, cursor_path(url, listed, far))
+        )
     found += [
         Target("record page", "sales", record.get_absolute_url()),
         Target("notifications", "sales", reverse("workflows:notifications")),
@@ -404,14 +431,21 @@ def targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, Any]]:
         ),
     ]
     sessions = {name: session_for(u) for name, u in users.items()}
-    return found, {"sessions": sessions, "far_pages": far_pages}
+    same_pages = {
+        name: (f"{name} list, page {far}", f"{name} list, page {far} by cursor")
+        for name, far in far_pages.items()
+        if far > 1
+    }
+    return found, {"sessions": sessions, "far_pages": far_pages, "same_pages": same_pages}
 
 
-def queries_per_page(found: list[Target]) -> dict[str, int]:
+def queries_per_page(found: list[Target], same_pages: dict[str, tuple[str, str]]) -> dict[str, int]:
     """The queries each GET target makes, in this process (the POSTs are left out:
-    they change the data)."""
+    they change the data); logs a list whose page by cursor shows other rows than
+    its page by number (``same_pages``: list name to the two targets' names)."""
     User = get_user_model()
     counts = {}
+    pages: dict[str, list[str]] = {}
     for target in found:
         if target.method != "GET":
             continue
@@ -422,6 +456,11 @@ def queries_per_page(found: list[Target]) -> dict[str, int]:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(target.path, secure=True)
         counts[target.name] = len(captured) if response.status_code == 200 else -1
+        pages[target.name] = REFERENCE.findall(response.content.decode())
+    # A page by cursor shows the rows of the page by number.
+    for name, (by_number, by_cursor) in same_pages.items():
+        if not pages.get(by_number) or pages.get(by_number) != pages.get(by_cursor):
+            log(f"  {name}: the page by cursor differs from the page by number")
     return counts
 
 
@@ -625,21 +664,21 @@ def print_table(result: dict[str, Any]) -> None:
         f"{run['requests_done']} requests in {run['wall_seconds']} s: "
         f"{run['throughput_rps']} requests/s in all"
     )
-    head = f"{'target':34} {'n':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} "
+    head = f"{'target':38} {'n':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} "
     head += f"{'p50 ×':>6} {'p95 ×':>6} {'queries':>7}"
     print(head)
     for row in run["targets"]:
         queries = result["queries"].get(row["target"], "")
         if "p50_ms" not in row:
-            print(f"{row['target']:34} {row['requests']:>5} {row['errors']:>4}   (no answer)")
+            print(f"{row['target']:38} {row['requests']:>5} {row['errors']:>4}   (no answer)")
             continue
         print(
-            f"{row['target']:34} {row['requests']:>5} {row['errors']:>4} {row['p50_ms']:>8} "
+            f"{row['target']:38} {row['requests']:>5} {row['errors']:>4} {row['p50_ms']:>8} "
             f"{row['p95_ms']:>8} {row['throughput_rps']:>7} {row['p50_ratio']:>6} "
             f"{row['p95_ratio']:>6} {queries!s:>7}"
         )
         if row.get("error_kinds"):
-            print(f"{'':34} errors: {', '.join(row['error_kinds'])}")
+            print(f"{'':38} errors: {', '.join(row['error_kinds'])}")
 
 
 def main() -> None:
@@ -665,7 +704,7 @@ def main() -> None:
     log("collecting static files")
     call_command("collectstatic", verbosity=0, interactive=False)
     found, extra = targets(args)
-    queries = queries_per_page(found)
+    queries = queries_per_page(found, extra["same_pages"])
     connection.close()
     result = {
         "records": args.records,

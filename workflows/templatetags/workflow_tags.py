@@ -10,6 +10,7 @@ from django.utils.translation import pgettext
 
 from workflows.display import EMPTY, display_value, person
 from workflows.models import CompanyProfile, WorkflowModel
+from workflows.pagination import PAGE_PARAMS
 from workflows.rights import user_roles
 from workflows.roles import role_label
 from workflows.selectors import SignatureLine
@@ -22,10 +23,20 @@ ENGINE_FIELDS = frozenset({"id", "state", *(f.name for f in WorkflowModel._meta.
 
 
 @register.simple_tag
-def page_url(query: str, page: int) -> str:
-    """The list's query string with another page number."""
+def page_link(query: str, page: Any, direction: str) -> str:
+    """The list's query string pointing at the ``"next"`` or ``"previous"`` page:
+    with a cursor when the page offers one (``LargeTablePage.link``), else by number."""
     params = QueryDict(query, mutable=True)
-    params["page"] = str(page)
+    for name in PAGE_PARAMS:
+        params.pop(name, None)
+    link = getattr(page, "link", None)
+    if link is not None:
+        for name, value in link(direction).items():
+            params[name] = value
+    elif direction == "next":
+        params["page"] = str(page.next_page_number())
+    else:
+        params["page"] = str(page.previous_page_number())
     return "?" + params.urlencode()
 
 

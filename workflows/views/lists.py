@@ -48,6 +48,7 @@ from ..filters import (
     saved_query,
 )
 from ..models import SavedFilter, WorkflowModel
+from ..pagination import without_position
 from ..rights import readable
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -75,8 +76,7 @@ def list_tools(
 ) -> dict[str, Any]:
     """The list page's headings with their sort links, the export links, the
     active filters' count and the user's saved filters."""
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = without_position(request.GET)
     headings = []
     for column in list_columns(model):
         heading: dict[str, Any] = {"key": column.key, "label": column.label, "url": None}

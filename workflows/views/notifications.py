@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..forms import NotificationPreferencesForm, NotificationSettingsForm
 from ..models import NotificationPreference, NotificationSettings
 from ..notify.messages import mark_read
-from ..pagination import LargeTablePaginator
+from ..pagination import LargeTablePaginator, without_position
 from ..registry import process_models
 from ..rights import can_view_process
 
@@ -29,10 +29,12 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
-    page = LargeTablePaginator(notes, 30).get_page(request.GET.get("page"))
+    # Newest first (the model's order and index): next and previous by cursor.
+    page = LargeTablePaginator(notes, 30, keyset=("created_at", "pk")).get_page_at(
+        request.GET.get("page"), request.GET.get("after"), request.GET.get("before")
+    )
     mode = NotificationSettings.email_mode(request.user)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = without_position(request.GET)
     return render(
         request,
         "workflows/notifications.html",

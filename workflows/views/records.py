@@ -30,7 +30,7 @@ from ..forms import (
     transition_form,
 )
 from ..models import WorkflowModel
-from ..pagination import LargeTablePaginator
+from ..pagination import LargeTablePaginator, without_position
 from ..rights import (
     available_actions,
     can_create,
@@ -316,6 +316,11 @@ class WorkflowDetailView(RecordView):
         return redirect(record)
 
 
+# The list's default order, newest first, matched by the engine's index
+# (``WorkflowModel.Meta.indexes``): its pages follow one another by cursor.
+LIST_KEYSET = ("created_at", "pk")
+
+
 class WorkflowListView(View):
     """A process's records with filters, search and pages.
 
@@ -355,7 +360,7 @@ class WorkflowListView(View):
         elif request.GET.get("order") == "due":
             qs = by_deadline(qs)
         else:
-            qs = qs.order_by("-created_at", "-pk")
+            qs = qs.order_by(*(f"-{key}" for key in LIST_KEYSET))
         return filterset, qs, term, sort
 
     def get(self, request: HttpRequest, fmt: str | None = None) -> HttpResponse:
@@ -371,9 +376,12 @@ class WorkflowListView(View):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
-        page = LargeTablePaginator(qs, self.paginate_by).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        # Next and previous walk the default order (created_at DESC, id DESC, the
+        # engine's index) by cursor; a sorted column's pages go by number.
+        page = LargeTablePaginator(qs, self.paginate_by, keyset=LIST_KEYSET).get_page_at(
+            request.GET.get("page"), request.GET.get("after"), request.GET.get("before")
+        )
+        query = without_position(request.GET)
         return render(
             request,
             self.get_template_names(),
