@@ -1,8 +1,21 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
-from workflows.admin import register_process
+from workflows.admin import WorkflowAdmin, register_process
 
-from .models import Customer, CustomerContact, Invoice, MajorOrderThreshold, Order, ShippingNotice
+from .models import (
+    Customer,
+    CustomerContact,
+    Invoice,
+    MajorOrderThreshold,
+    Order,
+    QuotationLine,
+    QuotationRevision,
+    ShippingNotice,
+)
+from .models import Quotation, sees_costs
 
 register_process(Order, ShippingNotice, Invoice)
 
@@ -23,3 +36,40 @@ class CustomerAdmin(admin.ModelAdmin):
 @admin.register(MajorOrderThreshold)
 class MajorOrderThresholdAdmin(admin.ModelAdmin):
     list_display = ["currency", "amount"]
+
+
+class QuotationLineInline(admin.TabularInline):
+    """The quotation's lines, read-only (they change on the quotation's pages);
+    purchase prices and lead times only for those who see costs."""
+
+    model = QuotationLine
+    extra = 0
+    can_delete = False
+    SALES = ("position", "product", "spec", "unit", "quantity", "unit_price", "amount")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        costs = QuotationLine.COST_FIELDS if sees_costs(request.user) else ()
+        return [*self.SALES, *costs]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RevisionInline(admin.TabularInline):
+    model = QuotationRevision
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("number", "note", "created_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class QuotationAdmin(WorkflowAdmin):
+    inlines = [QuotationLineInline, RevisionInline]
+
+
+register_process(Quotation, admin_class=QuotationAdmin)
