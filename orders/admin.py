@@ -11,11 +11,12 @@ from .models import (
     Invoice,
     MajorOrderThreshold,
     Order,
+    Quotation,
     QuotationLine,
     QuotationRevision,
     ShippingNotice,
+    sees_costs,
 )
-from .models import Quotation, sees_costs
 
 register_process(Order, ShippingNotice, Invoice)
 

@@ -194,7 +194,10 @@ def quotations_expire(*, now: dt.datetime, period: str) -> int:
     for quotation in due:
         with transaction.atomic():
             if transition_follow(
-                record=quotation, name="expire", user=None, comment=str(_("Validity date passed."))
+                record=quotation,
+                name="quote_expire",
+                user=None,
+                comment=str(_("Validity date passed.")),
             ):
                 expired += 1
     return expired

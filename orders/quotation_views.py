@@ -26,7 +26,7 @@ class QuotationEditView(View):
     """The quotation's terms and lines, changed by its salesperson while it is
     prepared or a new revision is; a frozen revision is refused with a message."""
 
-    template_name = "orders/quotation_form.html"
+    template_name = "orders/quotation_edit.html"
 
     def get_quotation(self, pk: int) -> tuple[Quotation, bool]:
         """The quotation, and whether it may be changed now (False: frozen)."""
@@ -124,15 +124,12 @@ class QuotationPrintView(WorkflowPrintView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         record = self.get_record(pk)
         approved = record.approved_revision()
-        if record.state not in Quotation.PRINTABLE_STATES or approved is None:
-            messages.error(
-                request, _("Only a revision approved by leadership is printed (报价单 / 投标书).")
-            )
-            return redirect(record)
+        if record.state not in Quotation.PRINTABLE_STATES:
+            approved = None  # not yet approved, or no longer offered
         context = {
             "record": record,
             "opts": record._meta,
-            "lines": list(record.lines.all()),
+            "lines": list(record.lines.all()) if approved else [],
             "revision": approved,
         }
         return render(request, "orders/quotation_print.html", context)

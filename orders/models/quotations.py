@@ -397,7 +397,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="success",
         ),
     )
-    def decide_quote(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_go(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -412,7 +412,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="danger",
         ),
     )
-    def decline(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_decline(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -430,7 +430,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             due=WorkingDays(2),
         ),
     )
-    def submit_review(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_submit(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -446,7 +446,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="success",
         ),
     )
-    def approve(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_approve(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -461,7 +461,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="danger",
         ),
     )
-    def return_quotation(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_return(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -477,7 +477,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             attachments=True,
         ),
     )
-    def send(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_send(self, *, by: Any, data: dict[str, Any]) -> None:
         self.sent_at = timezone.now()
 
     @transition(
@@ -495,7 +495,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="outline-secondary",
         ),
     )
-    def negotiate(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_negotiate(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -511,7 +511,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="outline-primary",
         ),
     )
-    def revise(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_revise(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -529,7 +529,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="success",
         ),
     )
-    def win(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_win(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -546,7 +546,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             style="danger",
         ),
     )
-    def lose(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_lose(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -562,7 +562,7 @@ class Quotation(PaymentTerms, WorkflowModel):
             due=WorkingDays(5),
         ),
     )
-    def expire(self, *, by: Any, data: dict[str, Any]) -> None:
+    def quote_expire(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
 
