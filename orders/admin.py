@@ -58,6 +58,10 @@ class QuotationLineInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may open the quotation in the admin (its read check) sees its rows.
+        return True
+
 
 class RevisionInline(admin.TabularInline):
     model = QuotationRevision
@@ -67,6 +71,10 @@ class RevisionInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may open the quotation in the admin (its read check) sees its rows.
+        return True
 
 
 class QuotationAdmin(WorkflowAdmin):
