@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from orders.models.common import (
@@ -141,8 +142,8 @@ class Quotation(PaymentTerms, WorkflowModel):
         EXPIRED = "expired", _("Expired")
 
     class Kind(models.TextChoices):
-        INQUIRY = "inquiry", _("Inquiry (询价)")
-        TENDER = "tender", _("Tender (招标)")
+        INQUIRY = "inquiry", _("Inquiry")
+        TENDER = "tender", pgettext_lazy("quotation kind", "Tender")
 
     class LostReason(models.TextChoices):
         PRICE = "price", _("Price")
@@ -377,7 +378,8 @@ class Quotation(PaymentTerms, WorkflowModel):
         revisions = list(self.revisions.select_related("created_by"))
         context["revisions"] = revisions
         approved = next((r for r in revisions if r.number == self.approved_number), None)
-        if approved is not None and self.state not in self.final_states:
+        pending = (self.State.PREPARING, self.State.REVISING, self.State.LEADERSHIP_REVIEW)
+        if approved is not None and self.state in pending:
             context["approved"] = approved
             context["changes"] = diff(approved.snapshot, snapshot(self), Quotation)
             context["current_name"] = self.revision_name
