@@ -190,8 +190,9 @@ def test_the_inbox_makes_the_same_queries_at_any_size(n, client_for, django_asse
     # Session, user, rights (3), then per process a fixed number: its to-do
     # page and count, its waiting page, their signatures and count; the
     # escalations and the bell. (Orders, their shipping notices and invoices,
-    # processes of the salesperson's too, add their to-do pages.)
-    with django_assert_max_num_queries(18):
+    # processes of the salesperson's too, add their to-do pages; quotations
+    # their to-do page and count.)
+    with django_assert_max_num_queries(20):
         response = client.get(INBOX)
 
     (section,) = [s for s in response.context["sections"] if s.model is Job]
