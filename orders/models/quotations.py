@@ -155,6 +155,8 @@ class Quotation(PaymentTerms, WorkflowModel):
     EDITABLE_STATES = frozenset({State.PREPARING, State.REVISING})
     COSTING_STATES = frozenset({State.PREPARING, State.REVISING})
     PRINTABLE_STATES = frozenset({State.APPROVED, State.SENT, State.NEGOTIATING, State.WON})
+    # A revision waits for leadership's approval (compared with the approved one).
+    PENDING_STATES = frozenset({State.PREPARING, State.REVISING, State.LEADERSHIP_REVIEW})
 
     reference_prefix = "QT"
     final_states = frozenset({State.WON, State.LOST, State.DECLINED})
@@ -334,13 +336,11 @@ class Quotation(PaymentTerms, WorkflowModel):
 
     @property
     def revision_name(self) -> str:
-        """The revision the quotation is now: the approved one, or the next."""
+        """The revision the quotation is now: the approved one, or the next
+        while it is prepared or reviewed."""
         if self.approved_number is None:
             return revision_label(0)
-        if self.state in (self.State.REVISING, self.State.LEADERSHIP_REVIEW) and (
-            self.revisions.filter(number__gt=self.approved_number).exists()
-            or self.state == self.State.REVISING
-        ):
+        if self.state in self.PENDING_STATES:
             return revision_label(self.approved_number + 1)
         return revision_label(self.approved_number)
 
@@ -378,8 +378,7 @@ class Quotation(PaymentTerms, WorkflowModel):
         revisions = list(self.revisions.select_related("created_by"))
         context["revisions"] = revisions
         approved = next((r for r in revisions if r.number == self.approved_number), None)
-        pending = (self.State.PREPARING, self.State.REVISING, self.State.LEADERSHIP_REVIEW)
-        if approved is not None and self.state in pending:
+        if approved is not None and self.state in self.PENDING_STATES:
             context["approved"] = approved
             context["changes"] = diff(approved.snapshot, snapshot(self), Quotation)
             context["current_name"] = self.revision_name

@@ -246,6 +246,9 @@ def test_a_renegotiated_price_is_a_new_revision_shown_against_the_approved_one(
     quotation.refresh_from_db()
     quotation = take(quotation, "quote_submit", sales, valid_until=in_days(20))
     assert quotation.state == "leadership_review"
+    review = client_for(gm).get(quotation.get_absolute_url())
+    assert review.context["current_name"] == "Rev A"
+    assert review.context["changes"].lines[0].changes[0].new == "11875.00"
     quotation = take(quotation, "quote_approve", gm)
     assert quotation.state == "approved"
     assert [r.label for r in quotation.revisions.all()] == ["Original", "Rev A"]
@@ -318,6 +321,8 @@ def test_won_opens_one_order_with_the_lines_customer_and_terms(role_user, client
         quotation.lines.values_list("position", "product", "quantity", "unit_price")
     )
     assert quotation.reference in order.remarks
+    page = client_for(quotation.salesperson).get(order.get_absolute_url())
+    assert f'href="{quotation.get_absolute_url()}"' in page.content.decode()
 
 
 def test_won_twice_from_the_same_page_opens_one_order(client_for):

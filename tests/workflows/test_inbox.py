@@ -215,7 +215,7 @@ def test_each_part_of_a_process_has_pages_of_its_own(
     shown = "rows" if part == "todo" else "waiting"
     url = f"{INBOX}?process=testflows.job&part={part}"
 
-    with django_assert_max_num_queries(20):  # with the orders' parts, as above
+    with django_assert_max_num_queries(22):  # with the orders' and quotations' parts, as above
         first = client.get(url)
     second = client.get(f"{url}&page=2")
 

@@ -17,7 +17,8 @@ from django.utils import translation
 from tests.factories import CustomerFactory, in_days
 from tests.testflows.kit import JobFactory
 from tests.testflows.models import Job, JobPart, JobRevision
-from workflows.revisions import diff, freeze, revision_label, snapshot
+from workflows.checks import check_process_model
+from workflows.revisions import RevisionLines, diff, freeze, revision_label, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,29 @@ def test_a_date_in_the_future_is_shown_as_the_pages_show_it() -> None:
     job = job_with_parts()
     job.due_date = in_days(3)
     assert snapshot(job)["fields"]["due_date"] == in_days(3).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "message"),
+    [
+        ("revision_fields", ("title", "nope"), "revision_fields"),
+        (
+            "revision_lines",
+            RevisionLines("parts", key="position", fields=("nope",)),
+            "['nope'] are not fields of JobPart",
+        ),
+        ("revision_lines", RevisionLines("nothing", key="position", fields=()), "no 'nothing'"),
+        ("revision_model", "testflows.Nothing", "does not name an installed model"),
+        ("revision_model", "testflows.JobPart", "is not a RevisionBase"),
+    ],
+)
+def test_the_checks_name_a_broken_revision_declaration(
+    attr: str, value: Any, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Job, attr, value)
+    errors = [e for e in check_process_model(Job) if e.id == "workflows.E022"]
+    assert len(errors) == 1 and message in errors[0].msg
+
+
+def test_the_declared_revisions_pass_the_checks() -> None:
+    assert not [e for e in check_process_model(Job) if e.id == "workflows.E022"]
