@@ -129,10 +129,11 @@ def lines_and_revisions(record: Quotation) -> tuple[Any, ...]:
     )
 
 
-# Measured with 10 and 100 quotations: list 12 (the won/lost summary's two
-# among them), inbox 12, record 20 (lines, revisions, the approved revision's
-# difference and the major threshold among them).
-MAX_QUERIES = {"list": 14, "inbox": 15, "record": 24}
+# Measured with 10 and 100 quotations: list 12-13 (the won/lost summary's two
+# among them), inbox 9-10, record 17 (its lines, revisions, the approved
+# revision and the major threshold among them); the margin is smaller than
+# the 10 queries a per-row lookup would add.
+MAX_QUERIES = {"list": 14, "inbox": 12, "record": 19}
 
 
 def quotations_for_leadership(n: int, role_user: Callable[..., Any]) -> Crowd:
