@@ -586,3 +586,22 @@ def test_the_deadline_window_filter(role_user, client_for):
     url = reverse("orders:quotation_list") + f"?deadline_to={in_days(10).isoformat()}"
     page = client_for(role_user("gm")).get(url)
     assert list(page.context["records"]) == [soon]
+
+
+def test_the_record_page_makes_the_same_queries_whatever_its_lines_and_revisions(
+    role_user, client_for, django_assert_max_num_queries
+):
+    gm = role_user("gm")
+    small = QuotationFactory(state="negotiating", lines=1)
+    large = QuotationFactory(state="negotiating", lines=12)
+    counts = []
+    for quotation, n in ((small, 1), (large, 12)):
+        quotation = take(quotation, "quote_revise", quotation.salesperson, comment="Price")
+        QuotationLine.objects.filter(quotation=quotation).update(unit_price=Decimal("11000"))
+        quotation.recompute()
+        page, captured = get_within_queries(
+            client_for(gm), quotation.get_absolute_url(), django_assert_max_num_queries, 21
+        )
+        assert len(page.context["changes"].lines) == n
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
