@@ -15,6 +15,7 @@ from workflows.models import EscalationRule, SignOff
 from workflows.services import record_start, signoff_record, transition_perform
 from workflows.walker import PathItem, SignAll, Walker
 
+from . import quotation_demo
 from .models import (
     Customer,
     CustomerContact,
@@ -263,6 +264,11 @@ def _add_lines(order: Order, lines: list[tuple[str, ...]]) -> None:
 
 
 def load(users: dict[str, AbstractBaseUser]) -> bool:
+    loaded = _orders(users)
+    return quotation_demo.load(users) or loaded
+
+
+def _orders(users: dict[str, AbstractBaseUser]) -> bool:
     if Order.objects.exists():
         return False
     walker = Walker(user_for=users.__getitem__, data_for=_fields)

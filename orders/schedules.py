@@ -12,4 +12,11 @@ SCHEDULES = [
         period="day",
         description="Each morning the salesperson and finance hear of every invoice past due.",
     ),
+    Schedule(
+        name="Quotation expiry",
+        job="orders.quotation_services.quotations_expire",
+        crontab="5 0 * * *",
+        period="day",
+        description="Each night the quotations past their validity date expire.",
+    ),
 ]

@@ -1,9 +1,15 @@
 from django.urls import path
 
 from workflows.routing import workflow_urls
-from workflows.views import WorkflowDetailView, WorkflowListView, WorkflowPrintView
+from workflows.views import (
+    WorkflowCreateView,
+    WorkflowDetailView,
+    WorkflowListView,
+    WorkflowPrintView,
+)
 
-from .models import Invoice, Order, ShippingNotice
+from .models import Invoice, Order, Quotation, ShippingNotice
+from .quotation_views import QuotationCostView, QuotationEditView, QuotationPrintView
 from .views import (
     CustomerDetailView,
     CustomerFormView,
@@ -52,6 +58,17 @@ urlpatterns = [
         prefix="invoices/",
         initkwargs={"model": Invoice},
     ),
+    *workflow_urls(
+        "quotation",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=WorkflowCreateView,
+        print_view=QuotationPrintView,
+        prefix="quotations/",
+        initkwargs={"model": Quotation},
+    ),
+    path("quotations/<int:pk>/edit/", QuotationEditView.as_view(), name="quotation_edit"),
+    path("quotations/<int:pk>/costs/", QuotationCostView.as_view(), name="quotation_costs"),
     path("receivables/", ReceivablesView.as_view(), name="receivables"),
     path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),
     path(

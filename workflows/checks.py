@@ -38,6 +38,7 @@ from .declarations import (
 )
 from .models import WorkflowModel
 from .registry import process_models
+from .revisions import RevisionBase, RevisionLines, revision_model_of
 from .roles import ROLE_BY_CODE
 
 ROLES_HINT = "Roles are the codes listed in workflows/roles.py."
@@ -317,9 +318,53 @@ def _transition_errors(
         yield from _step_errors(model, name, step)
 
 
+def _revision_errors(model: Model) -> Iterator[Error]:
+    """``revision_fields``, ``revision_lines`` and ``revision_model``
+    (workflows.revisions) name what the model has, or are all left out."""
+    fields = getattr(model, "revision_fields", None)
+    if fields is None:
+        return
+    hint = "See docs/engine.md, “Revisions”."
+    if isinstance(fields, str) or not all(_field(model, name) for name in fields):
+        yield _error(
+            model, 22, f"revision_fields {fields!r} are not all fields of the model.", hint
+        )
+    spec = getattr(model, "revision_lines", None)
+    if spec is not None:
+        if not isinstance(spec, RevisionLines):
+            yield _error(model, 22, f"revision_lines {spec!r} is not a RevisionLines.", hint)
+            return
+        try:
+            line_model = spec.line_model(model)
+        except FieldDoesNotExist:
+            yield _error(model, 22, f"revision_lines: the model has no '{spec.related}'.", hint)
+        else:
+            missing = [n for n in (spec.key, *spec.fields) if not _field(line_model, n)]
+            if missing:
+                yield _error(
+                    model,
+                    22,
+                    f"revision_lines: {missing} are not fields of {line_model.__name__}.",
+                    hint,
+                )
+    try:
+        revision_model = revision_model_of(model)
+    except (AttributeError, LookupError, ValueError):
+        yield _error(model, 22, "revision_model does not name an installed model.", hint)
+        return
+    if not issubclass(revision_model, RevisionBase) or _field(revision_model, "record") is None:
+        yield _error(
+            model,
+            22,
+            f"revision_model {revision_model.__name__} is not a RevisionBase with a 'record'.",
+            hint,
+        )
+
+
 def check_process_model(model: Model) -> list[CheckMessage]:
     """Every mistake in one process model's declarations."""
     errors: list[CheckMessage] = list(_attribute_errors(model))
+    errors.extend(_revision_errors(model))
     field = _field(model, "state")
     if not isinstance(field, FSMFieldMixin) or not field.choices:
         errors.append(_error(model, 1, "The model has no FSMField 'state' with choices."))

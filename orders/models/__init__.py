@@ -39,6 +39,13 @@ from orders.models.order import (
     shipped_in_part,
     verbal_order_confirmed,
 )
+from orders.models.quotations import (
+    COST_ROLES,
+    Quotation,
+    QuotationLine,
+    QuotationRevision,
+    sees_costs,
+)
 from orders.models.shipping import (
     CREDIT_CURRENCY,
     ShippingLine,
@@ -50,6 +57,7 @@ from orders.models.shipping import (
 
 __all__ = [
     "CENT",
+    "COST_ROLES",
     "CREDIT_CURRENCY",
     "EDITABLE_STATES",
     "INVOICING_OPEN",
@@ -70,6 +78,9 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentTerms",
+    "Quotation",
+    "QuotationLine",
+    "QuotationRevision",
     "ShippingLine",
     "ShippingNotice",
     "balance_zero",
@@ -81,6 +92,7 @@ __all__ = [
     "not_major_order",
     "notice_has_lines",
     "over_credit",
+    "sees_costs",
     "settled",
     "shipped_in_full",
     "shipped_in_part",

@@ -51,6 +51,7 @@ from workflows.declarations import (
     step,
 )
 from workflows.models import AdminHistory, WorkflowModel
+from workflows.revisions import RevisionBase, RevisionLines, revision_unique
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
 TEXT = 4000
@@ -108,6 +109,12 @@ class Job(WorkflowModel):
     list_related = ("customer", "requester")
     record_related = ("customer", "requester", "planner", "checked_by")
     url_prefix = "jobs/"
+    # What a revision of a job holds (workflows.revisions).
+    revision_fields = ("kind", "customer", "title", "quantity", "due_date", "requester")
+    revision_lines = RevisionLines(
+        "parts", key="position", fields=("name", "quantity", "unit_price")
+    )
+    revision_model = "testflows.JobRevision"
     sign_off_steps = {
         State.REJECTED: SignOffStep(
             roles=("qa", "sample_room"),
@@ -526,3 +533,46 @@ class Review(WorkflowModel):
     )
     def withdraw(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
+
+
+class JobPart(models.Model):
+    """A line of a job: what a revision compares line by line."""
+
+    job = models.ForeignKey(
+        Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveSmallIntegerField(_("line"), editable=False)
+    name = models.CharField(_("part"), max_length=100)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(10**9)],
+    )
+
+    class Meta:
+        ordering = ("job", "position")
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        constraints = [
+            models.UniqueConstraint(fields=("job", "position"), name="testflows_part_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobRevision(RevisionBase):
+    """A job's frozen revisions."""
+
+    record = models.ForeignKey(
+        Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="revisions"
+    )
+
+    class Meta(RevisionBase.Meta):
+        verbose_name = _("job revision")
+        verbose_name_plural = _("job revisions")
+        constraints = [revision_unique("testflows_jobrevision")]

@@ -27,6 +27,7 @@ DEMO_NAMES = {
     "qa": "赵敏",
     "warehouse": "黄强",
     "finance": "周丽",
+    "ops": "钱进",
     "gm": "吴海",
     "ka_dept_manager": "孙磊",
     "tech_director": "郑涛",
