@@ -2,9 +2,18 @@ from django.contrib import admin
 
 from workflows.admin import register_process
 
-from .models import Customer, CustomerContact, Invoice, MajorOrderThreshold, Order, ShippingNotice
+from .models import (
+    Customer,
+    CustomerContact,
+    CustomerReturn,
+    Invoice,
+    MajorOrderThreshold,
+    Order,
+    ShippingNotice,
+)
 
 register_process(Order, ShippingNotice, Invoice)
+register_process(CustomerReturn)
 
 
 class ContactInline(admin.TabularInline):

@@ -3,7 +3,8 @@ from django.urls import path
 from workflows.routing import workflow_urls
 from workflows.views import WorkflowDetailView, WorkflowListView, WorkflowPrintView
 
-from .models import Invoice, Order, ShippingNotice
+from .models import CustomerReturn, Invoice, Order, ShippingNotice
+from .return_views import ReturnCreateView, ReturnPrintView
 from .views import (
     CustomerDetailView,
     CustomerFormView,
@@ -51,6 +52,15 @@ urlpatterns = [
         print_view=WorkflowPrintView,
         prefix="invoices/",
         initkwargs={"model": Invoice},
+    ),
+    *workflow_urls(
+        "customerreturn",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=ReturnCreateView,
+        print_view=ReturnPrintView,
+        prefix="returns/",
+        initkwargs={"model": CustomerReturn},
     ),
     path("receivables/", ReceivablesView.as_view(), name="receivables"),
     path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),

@@ -39,6 +39,12 @@ from orders.models.order import (
     shipped_in_part,
     verbal_order_confirmed,
 )
+from orders.models.returns import (
+    CreditNote,
+    CustomerReturn,
+    ReturnLine,
+    returned_quantities,
+)
 from orders.models.shipping import (
     CREDIT_CURRENCY,
     ShippingLine,
@@ -61,8 +67,10 @@ __all__ = [
     "SHIPPING_OPEN",
     "SHIPPING_SEEN",
     "ContactLog",
+    "CreditNote",
     "Customer",
     "CustomerContact",
+    "CustomerReturn",
     "DeliveryBatch",
     "Invoice",
     "MajorOrderThreshold",
@@ -70,6 +78,7 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentTerms",
+    "ReturnLine",
     "ShippingLine",
     "ShippingNotice",
     "balance_zero",
@@ -81,6 +90,7 @@ __all__ = [
     "not_major_order",
     "notice_has_lines",
     "over_credit",
+    "returned_quantities",
     "settled",
     "shipped_in_full",
     "shipped_in_part",

@@ -330,3 +330,8 @@ KITS = [
         list_texts=lambda r: [r.invoice_no, r.customer.name],
     ),
 ]
+
+
+from tests.orders.return_kit import RETURN_KITS  # noqa: E402
+
+KITS += RETURN_KITS
