@@ -94,7 +94,7 @@ def prepare_return(record: CustomerReturn, name: str) -> None:
     if remedy:
         CustomerReturn.objects.filter(pk=record.pk).update(remedy=remedy)
         record.remedy = remedy
-    if name == "return_credit":
+    if name == "return_credit" and not record.order.invoices.filter(state="issued").exists():
         InvoiceFactory(order=record.order, notice=record.notice, amount=record.notice.amount)
     if name == "return_close":
         replacement = NoticeFactory(order=record.order, state="shipped")
