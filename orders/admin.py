@@ -6,6 +6,7 @@ from .models import (
     Customer,
     CustomerContact,
     CustomerReturn,
+    CustomerSupply,
     Invoice,
     MajorOrderThreshold,
     Order,
@@ -13,7 +14,7 @@ from .models import (
 )
 
 register_process(Order, ShippingNotice, Invoice)
-register_process(CustomerReturn)
+register_process(CustomerReturn, CustomerSupply)
 
 
 class ContactInline(admin.TabularInline):

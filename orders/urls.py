@@ -1,9 +1,15 @@
 from django.urls import path
 
 from workflows.routing import workflow_urls
-from workflows.views import WorkflowDetailView, WorkflowListView, WorkflowPrintView
+from workflows.views import (
+    WorkflowCreateView,
+    WorkflowDetailView,
+    WorkflowListView,
+    WorkflowPrintView,
+)
 
-from .models import CustomerReturn, Invoice, Order, ShippingNotice
+from .drawing_views import SupplyPrintView
+from .models import CustomerReturn, CustomerSupply, Invoice, Order, ShippingNotice
 from .return_views import ReturnCreateView, ReturnPrintView
 from .views import (
     CustomerDetailView,
@@ -61,6 +67,20 @@ urlpatterns = [
         print_view=ReturnPrintView,
         prefix="returns/",
         initkwargs={"model": CustomerReturn},
+    ),
+    *workflow_urls(
+        "customersupply",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=WorkflowCreateView,
+        print_view=SupplyPrintView,
+        prefix="supplies/",
+        initkwargs={"model": CustomerSupply},
+    ),
+    path(
+        "supplies/<int:pk>/print/inspection/",
+        SupplyPrintView.as_view(model=CustomerSupply, document="inspection"),
+        name="customersupply_print_inspection",
     ),
     path("receivables/", ReceivablesView.as_view(), name="receivables"),
     path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),

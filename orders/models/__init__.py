@@ -15,6 +15,7 @@ from orders.models.common import (
     PaymentTerms,
     money,
 )
+from orders.models.drawings import CustomerSupply, SuppliedItem
 from orders.models.invoices import (
     ContactLog,
     Invoice,
@@ -71,6 +72,7 @@ __all__ = [
     "Customer",
     "CustomerContact",
     "CustomerReturn",
+    "CustomerSupply",
     "DeliveryBatch",
     "Invoice",
     "MajorOrderThreshold",
@@ -81,6 +83,7 @@ __all__ = [
     "ReturnLine",
     "ShippingLine",
     "ShippingNotice",
+    "SuppliedItem",
     "balance_zero",
     "has_lines",
     "major_order",

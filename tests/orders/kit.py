@@ -333,5 +333,6 @@ KITS = [
 
 
 from tests.orders.return_kit import RETURN_KITS  # noqa: E402
+from tests.orders.supply_kit import SUPPLY_KITS  # noqa: E402
 
-KITS += RETURN_KITS
+KITS += RETURN_KITS + SUPPLY_KITS

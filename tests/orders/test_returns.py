@@ -237,8 +237,9 @@ def test_a_credit_larger_than_the_invoices_balance_is_refused(shipped, advance, 
             seen_seq=record.step_seq,
         )
 
-    assert "open balance is 1.25, less than the return's 28.25" in (
-        refused.value.form.errors["invoice"][0]
+    assert (
+        "open balance is 1.25, less than the return's 28.25"
+        in (refused.value.form.errors["invoice"][0])
     )
     invoice.refresh_from_db()
     assert invoice.credited_amount == 0 and not CreditNote.objects.exists()
