@@ -15,7 +15,7 @@ from workflows.models import EscalationRule, SignOff
 from workflows.services import record_start, signoff_record, transition_perform
 from workflows.walker import PathItem, SignAll, Walker
 
-from . import return_demo
+from . import return_demo, supply_demo
 from .models import (
     Customer,
     CustomerContact,
@@ -304,6 +304,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
             if i in SHIPPING:
                 SHIPPING[i](order, users, walker)
         return_demo.load(users)
+        supply_demo.load(users)
         for role in ("finance", "sales"):
             EscalationRule.objects.get_or_create(
                 role=role,

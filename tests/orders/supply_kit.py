@@ -94,10 +94,10 @@ def prepare_supply(record: CustomerSupply, name: str) -> None:
     """Putting the items in use waits for both handovers."""
     if name == "supply_in_use":
         now = timezone.now()
-        record.items.filter(kind="drawing").update(
+        record.items.filter(SuppliedItem.PENDING_DRAWING).update(
             acknowledged_by=record.salesperson, acknowledged_at=now
         )
-        record.items.filter(kind="product").update(
+        record.items.filter(SuppliedItem.PENDING_PRODUCT).update(
             inspected_by=record.salesperson, inspected_at=now, inspection_result="OK"
         )
 
