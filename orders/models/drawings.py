@@ -19,12 +19,29 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from orders.models.common import ORDER_READERS, Customer
+from orders.models.common import Customer
 from orders.models.order import Order
 from workflows.calendar import WorkingDays
-from workflows.declarations import OwnerOnly, form_fields, step
+from workflows.declarations import (
+    CurrentStep,
+    Escalated,
+    Owner,
+    OwnerOnly,
+    Roles,
+    form_fields,
+    step,
+)
 from workflows.models import AdminHistory, Attachment, WorkflowModel
+from workflows.roles import MANAGER_ROLES
 from workflows.validators import PAST_DATE
+
+# Customers' drawings are often confidential: read by the salesperson who
+# took them, the sales assistants who register them, the technical and
+# quality departments they are handed to, and the managers; anyone else only
+# while a step of theirs waits on the record (README, "Security").
+SUPPLY_READERS = (
+    Owner() | Roles("sales_assistant", "tech", "qa", *MANAGER_ROLES) | CurrentStep() | Escalated()
+)
 
 
 def has_items(record: CustomerSupply) -> bool:
@@ -99,7 +116,7 @@ class CustomerSupply(WorkflowModel):
     owner_role = "sales"
     creator_roles = ("sales", "sales_assistant")
     on_behalf_roles = ("sales_assistant",)
-    read_scope = ORDER_READERS
+    read_scope = SUPPLY_READERS
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     subject_related = ("customer",)
