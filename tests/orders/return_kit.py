@@ -124,7 +124,7 @@ def returns_for_qa(n: int, role_user: Callable[..., Any]) -> Crowd:
     return Crowd(user, records, ["return_accept", "return_refuse"])
 
 
-# Measured with 10 and 100 returns: see test_returns for the figures.
+# The shipping notices' bounds; the contract suite checks them at 10 and 100 returns.
 RETURN_MAX_QUERIES = {"list": 12, "inbox": 15, "record": 18}
 
 RETURN_KITS = [

@@ -131,6 +131,7 @@ def supply_create_data(owner: Any) -> dict[str, Any]:
     }
 
 
+# The shipping notices' bounds; the contract suite checks them at 10 and 100 records.
 SUPPLY_MAX_QUERIES = {"list": 12, "inbox": 15, "record": 18}
 
 SUPPLY_KITS = [

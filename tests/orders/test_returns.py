@@ -304,11 +304,14 @@ def test_qa_chooses_a_remedy_when_accepting(shipped, advance, role_user):
 
 
 @pytest.mark.parametrize(
-    ("language", "title"),
-    [("zh-hans", "客户退货检验结果"), ("en", "Customer return inspection result")],
+    ("language", "title", "verdict"),
+    [
+        ("zh-hans", "客户退货检验结果", "已受理：红字冲减"),
+        ("en", "Customer return inspection result", "Accepted: Credit note"),
+    ],
 )
 def test_the_inspection_result_prints_in_both_languages(
-    shipped, advance, client_for, role_user, language, title, django_assert_max_num_queries
+    shipped, advance, client_for, role_user, language, title, verdict, django_assert_max_num_queries
 ):
     record = ReturnFactory(notice=shipped)
     advance.walk(record, ["return_submit", ("return_accept", {"remedy": "credit"})])
@@ -320,6 +323,7 @@ def test_the_inspection_result_prints_in_both_languages(
     text = response.content.decode()
     assert response.status_code == 200
     assert title in text and "Two lids dented in transit" in text and "28.25" in text
+    assert verdict in text
 
 
 def test_the_order_page_lists_its_returns(shipped, client_for):
