@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -137,14 +137,18 @@ def credit_note_issue(
             _("This invoice's open balance is %(b)s, less than the return's %(a)s.")
             % {"b": f"{invoice.balance:,.2f}", "a": f"{record.amount:,.2f}"}
         )
-    CreditNote.objects.create(
-        customer_return=record,
-        invoice=invoice,
-        number=data["number"],
-        issued_on=data["issued_on"],
-        amount=record.amount,
-        issued_by=user,
-    )
+    try:
+        with transaction.atomic():
+            CreditNote.objects.create(
+                customer_return=record,
+                invoice=invoice,
+                number=data["number"],
+                issued_on=data["issued_on"],
+                amount=record.amount,
+                issued_by=user,
+            )
+    except IntegrityError:  # the same number saved meanwhile by someone else
+        raise StepNotAvailable(_("A credit note with this number exists already.")) from None
     invoice.credited_amount = invoice.credited_amount + record.amount
     Invoice.objects.filter(pk=invoice.pk).update(credited_amount=invoice.credited_amount)
     record.invoice = invoice

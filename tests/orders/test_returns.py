@@ -355,3 +355,44 @@ def test_a_return_is_not_registered_by_someone_dated_in_the_future(shipped, clie
     )
     assert response.status_code == 400 and response.context["form"].errors["received_on"]
     assert not CustomerReturn.objects.exists()
+
+
+def test_a_credit_note_number_is_used_once(shipped, advance, role_user, client_for):
+    invoice = InvoiceFactory(order=shipped.order, notice=shipped, amount=Decimal("141.25"))
+    first = ReturnFactory(notice=shipped, quantity=Decimal("1"))
+    advance.walk(
+        first,
+        [
+            "return_submit",
+            ("return_accept", {"remedy": "credit"}),
+            ("return_credit", {"invoice": invoice.pk, "number": "CN-0001"}),
+        ],
+    )
+    second = ReturnFactory(notice=shipped, quantity=Decimal("1"))
+    second = advance.walk(second, ["return_submit", ("return_accept", {"remedy": "credit"})])
+
+    response = client_for(role_user("finance")).post(
+        step_url(second, "return_credit"),
+        {
+            "_seq": second.step_seq,
+            "return_credit-invoice": invoice.pk,
+            "return_credit-number": "CN-0001",
+            "return_credit-issued_on": in_days(0).isoformat(),
+        },
+    )
+    # Saved meanwhile by someone else: the service's own check under the lock.
+    from orders.return_services import credit_note_issue
+
+    with pytest.raises(StepNotAvailable, match="exists already"):
+        credit_note_issue(
+            record=second,
+            user=role_user("finance"),
+            data={"invoice": invoice, "number": "CN-0001", "issued_on": in_days(0)},
+        )
+
+    assert response.status_code == 400
+    assert "A credit note with this number exists already." in response.content.decode()
+    second.refresh_from_db()
+    invoice.refresh_from_db()
+    assert second.state == "accepted" and CreditNote.objects.count() == 1
+    assert invoice.credited_amount == Decimal("14.13")  # 12.50 + 1.63 tax, the first only
