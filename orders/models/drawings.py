@@ -435,7 +435,7 @@ class SuppliedItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    registered_at = models.DateTimeField(_("registered at"))
+    registered_at = models.DateTimeField(_("registered at"), editable=False)
     superseded_by = models.OneToOneField(
         "self",
         verbose_name=_("superseded by"),
@@ -453,7 +453,7 @@ class SuppliedItem(models.Model):
         blank=True,
         related_name="+",
     )
-    acknowledged_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("received at"), null=True, blank=True, editable=False)
     # The product's inspection and storage (检验入库通知单)
     inspected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -463,7 +463,7 @@ class SuppliedItem(models.Model):
         blank=True,
         related_name="+",
     )
-    inspected_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
+    inspected_at = models.DateTimeField(_("inspected at"), null=True, blank=True, editable=False)
     inspection_result = models.CharField(_("inspection result"), max_length=500, blank=True)
     storage_location = models.CharField(_("stored at"), max_length=100, blank=True)
 
