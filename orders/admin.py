@@ -8,6 +8,8 @@ from workflows.admin import WorkflowAdmin, register_process
 from .models import (
     Customer,
     CustomerContact,
+    CustomerReturn,
+    CustomerSupply,
     Invoice,
     MajorOrderThreshold,
     Order,
@@ -19,6 +21,7 @@ from .models import (
 )
 
 register_process(Order, ShippingNotice, Invoice)
+register_process(CustomerReturn, CustomerSupply)
 
 
 class ContactInline(admin.TabularInline):

@@ -15,7 +15,7 @@ from workflows.models import EscalationRule, SignOff
 from workflows.services import record_start, signoff_record, transition_perform
 from workflows.walker import PathItem, SignAll, Walker
 
-from . import quotation_demo
+from . import quotation_demo, return_demo, supply_demo
 from .models import (
     Customer,
     CustomerContact,
@@ -308,6 +308,8 @@ def _orders(users: dict[str, AbstractBaseUser]) -> bool:
                     order = walker.walk(order, [item])
             if i in SHIPPING:
                 SHIPPING[i](order, users, walker)
+        return_demo.load(users)
+        supply_demo.load(users)
         for role in ("finance", "sales"):
             EscalationRule.objects.get_or_create(
                 role=role,

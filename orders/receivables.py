@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows.rights import user_roles
 
 from .models import Invoice
+from .models.invoices import OPEN_BALANCE
 
 # (key, label, days overdue from, to): "not due" is due today or later.
 BUCKETS: tuple[tuple[str, Any, int | None, int | None], ...] = (
@@ -45,7 +46,7 @@ def receivables_scope(user: AbstractBaseUser) -> QuerySet[Invoice]:
 
 
 def _bucket_sums(today: dt.date) -> dict[str, Any]:
-    balance = F("amount") - F("paid_amount")
+    balance = OPEN_BALANCE
     sums: dict[str, Any] = {"total": Sum(balance), "count": Count("pk")}
     for key, _label, low, high in BUCKETS:
         q = Q()

@@ -8,8 +8,10 @@ from workflows.views import (
     WorkflowPrintView,
 )
 
-from .models import Invoice, Order, Quotation, ShippingNotice
+from .drawing_views import SupplyPrintView
+from .models import CustomerReturn, CustomerSupply, Invoice, Order, Quotation, ShippingNotice
 from .quotation_views import QuotationCostView, QuotationEditView, QuotationPrintView
+from .return_views import ReturnCreateView, ReturnPrintView
 from .views import (
     CustomerDetailView,
     CustomerFormView,
@@ -69,6 +71,29 @@ urlpatterns = [
     ),
     path("quotations/<int:pk>/edit/", QuotationEditView.as_view(), name="quotation_edit"),
     path("quotations/<int:pk>/costs/", QuotationCostView.as_view(), name="quotation_costs"),
+    *workflow_urls(
+        "customerreturn",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=ReturnCreateView,
+        print_view=ReturnPrintView,
+        prefix="returns/",
+        initkwargs={"model": CustomerReturn},
+    ),
+    *workflow_urls(
+        "customersupply",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=WorkflowCreateView,
+        print_view=SupplyPrintView,
+        prefix="supplies/",
+        initkwargs={"model": CustomerSupply},
+    ),
+    path(
+        "supplies/<int:pk>/print/inspection/",
+        SupplyPrintView.as_view(model=CustomerSupply, document="inspection"),
+        name="customersupply_print_inspection",
+    ),
     path("receivables/", ReceivablesView.as_view(), name="receivables"),
     path("<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),
     path(

@@ -15,6 +15,7 @@ from orders.models.common import (
     PaymentTerms,
     money,
 )
+from orders.models.drawings import CustomerSupply, SuppliedItem
 from orders.models.invoices import (
     ContactLog,
     Invoice,
@@ -46,6 +47,12 @@ from orders.models.quotations import (
     QuotationRevision,
     sees_costs,
 )
+from orders.models.returns import (
+    CreditNote,
+    CustomerReturn,
+    ReturnLine,
+    returned_quantities,
+)
 from orders.models.shipping import (
     CREDIT_CURRENCY,
     ShippingLine,
@@ -69,8 +76,11 @@ __all__ = [
     "SHIPPING_OPEN",
     "SHIPPING_SEEN",
     "ContactLog",
+    "CreditNote",
     "Customer",
     "CustomerContact",
+    "CustomerReturn",
+    "CustomerSupply",
     "DeliveryBatch",
     "Invoice",
     "MajorOrderThreshold",
@@ -81,8 +91,10 @@ __all__ = [
     "Quotation",
     "QuotationLine",
     "QuotationRevision",
+    "ReturnLine",
     "ShippingLine",
     "ShippingNotice",
+    "SuppliedItem",
     "balance_zero",
     "has_lines",
     "major_order",
@@ -92,6 +104,7 @@ __all__ = [
     "not_major_order",
     "notice_has_lines",
     "over_credit",
+    "returned_quantities",
     "sees_costs",
     "settled",
     "shipped_in_full",

@@ -22,6 +22,9 @@ from workflows.declarations import (
 from workflows.models import AdminHistory, WorkflowModel
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
+# An invoice's open balance in the database: what is neither paid nor credited.
+OPEN_BALANCE = models.F("amount") - models.F("paid_amount") - models.F("credited_amount")
+
 
 def balance_zero(invoice: Invoice) -> bool:
     return invoice.balance <= 0
@@ -103,6 +106,10 @@ class Invoice(WorkflowModel):
     paid_amount = models.DecimalField(
         _("paid"), max_digits=15, decimal_places=2, default=0, editable=False
     )
+    # What credit notes (returns accepted for credit) took off the invoice.
+    credited_amount = models.DecimalField(
+        _("credited"), max_digits=15, decimal_places=2, default=0, editable=False
+    )
 
     history = AdminHistory()  # changes made in the admin
 
@@ -130,7 +137,7 @@ class Invoice(WorkflowModel):
 
     @property
     def balance(self) -> Decimal:
-        return self.amount - self.paid_amount
+        return self.amount - self.paid_amount - self.credited_amount
 
     def page_context(self, user: Any) -> dict[str, Any]:
         return {

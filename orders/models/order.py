@@ -352,7 +352,10 @@ class Order(PaymentTerms, WorkflowModel):
             return False
         Invoice = _model("Invoice")
         invoices = self.invoices.exclude(state=Invoice.State.CANCELLED)
-        totals = invoices.aggregate(amount=models.Sum("amount"), paid=models.Sum("paid_amount"))
+        totals = invoices.aggregate(
+            amount=models.Sum("amount"),
+            paid=models.Sum(models.F("paid_amount") + models.F("credited_amount")),
+        )
         return (
             invoices.exists()
             and not invoices.exclude(state=Invoice.State.PAID).exists()
@@ -405,6 +408,7 @@ class Order(PaymentTerms, WorkflowModel):
             ]
             context["notices"] = list(self.notices.order_by("created_at", "pk"))
             context["invoices"] = list(self.invoices.order_by("created_at", "pk"))
+            context["returns"] = list(self.returns.order_by("created_at", "pk"))
         return context
 
     # Steps. They set fields on self only; the engine saves and audits.

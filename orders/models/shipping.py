@@ -149,7 +149,7 @@ class ShippingNotice(WorkflowModel):
             open_invoices = Invoice.objects.filter(
                 customer_id=self.customer_id, state=Invoice.State.ISSUED
             )
-            balance = models.F("amount") - models.F("paid_amount")
+            balance = models.F("amount") - models.F("paid_amount") - models.F("credited_amount")
             in_limit = models.Q(currency=CREDIT_CURRENCY)
             sums = open_invoices.aggregate(
                 open=models.Sum(balance, filter=in_limit),

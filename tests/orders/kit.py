@@ -330,3 +330,9 @@ KITS = [
         list_texts=lambda r: [r.invoice_no, r.customer.name],
     ),
 ]
+
+
+from tests.orders.return_kit import RETURN_KITS  # noqa: E402
+from tests.orders.supply_kit import SUPPLY_KITS  # noqa: E402
+
+KITS += RETURN_KITS + SUPPLY_KITS
