@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_shipping_and_invoice_indexes'),
+        ('orders', '0007_customer_supplies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
