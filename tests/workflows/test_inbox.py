@@ -191,8 +191,9 @@ def test_the_inbox_makes_the_same_queries_at_any_size(n, client_for, django_asse
     # page and count, its waiting page, their signatures and count; the
     # escalations and the bell. (Orders, their shipping notices and invoices,
     # processes of the salesperson's too, add their to-do pages; quotations
-    # their to-do page and count.)
-    with django_assert_max_num_queries(20):
+    # their to-do page and count; customer returns and customer-supplied
+    # items their to-do pages.)
+    with django_assert_max_num_queries(22):
         response = client.get(INBOX)
 
     (section,) = [s for s in response.context["sections"] if s.model is Job]
@@ -215,7 +216,8 @@ def test_each_part_of_a_process_has_pages_of_its_own(
     shown = "rows" if part == "todo" else "waiting"
     url = f"{INBOX}?process=testflows.job&part={part}"
 
-    with django_assert_max_num_queries(22):  # with the orders' and quotations' parts, as above
+    # With the orders', quotations', returns' and supplies' parts, as above.
+    with django_assert_max_num_queries(24):
         first = client.get(url)
     second = client.get(f"{url}&page=2")
 
@@ -253,10 +255,11 @@ def test_the_managers_escalations_take_the_same_queries_at_any_size(
     client = client_for(manager)
     client.get(INBOX)
 
-    # The manager approves orders too: its to-do part is one query more.
-    with django_assert_max_num_queries(12):
-        response = client.get(INBOX)
+    # The manager approves orders and customer-supplied items too: their to-do
+    # parts are a query each.
     with django_assert_max_num_queries(13):
+        response = client.get(INBOX)
+    with django_assert_max_num_queries(14):
         everything = client.get(f"{INBOX}?part=escalated&page=2")
 
     escalations = response.context["escalations"]
