@@ -19,6 +19,7 @@ from .models import (
     BudgetLine,
     ResearchPlan,
     ResearchTask,
+    task_problems,
 )
 
 BUDGET_ROWS = 6  # lines of the budget table on the plan's form
@@ -137,28 +138,12 @@ class TaskAssignForm(forms.ModelForm):
         if self.instance.pk and self.instance.period_end:
             self.fields["due_date"].widget.attrs["max"] = self.instance.period_end.isoformat()
 
-    def clean_due_date(self) -> Any:
-        value = self.cleaned_data.get("due_date")
-        end = self.instance.period_end
-        if value and end and value > end:
-            raise forms.ValidationError(
-                _("The task must be due by the end of the research (%(date)s).")
-                % {"date": end.isoformat()},
-                code="after_plan",
-            )
-        return value
-
-    def clean_ka_manager(self) -> Any:
-        user = self.cleaned_data.get("ka_manager")
-        if user is not None and self.instance.pk:
-            open_task = (
-                self.instance.tasks.filter(owner=user)
-                .exclude(state=ResearchTask.State.CANCELLED)
-                .exists()
-            )
-            if open_task:
-                raise forms.ValidationError(
-                    _("This key-account manager already has a task in this plan."),
-                    code="duplicate_task",
-                )
-        return user
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        owner, due_date = cleaned.get("ka_manager"), cleaned.get("due_date")
+        if owner is not None and self.instance.pk:
+            problems = task_problems(self.instance, owner, due_date)
+            for name, message in problems.items():
+                field = {"owner": "ka_manager", "plan": None}.get(name, name)
+                self.add_error(field, message)
+        return cleaned

@@ -569,7 +569,15 @@ class ResearchTask(WorkflowModel):
     final_states = frozenset({State.ACCEPTED, State.CANCELLED})
     owner_field = "owner"
     owner_role = "ka_manager"
-    creator_roles = ()  # assigned from the plan's fieldwork step
+    # Assigned by the key-account department manager, from the plan's fieldwork
+    # step or the tasks' creation page, for a key-account manager.
+    creator_roles = ("ka_dept_manager",)
+    on_behalf_roles = ("ka_dept_manager",)
+    create_form = form_fields(
+        ["plan", "owner", "area", "due_date", "training_notes"],
+        not_in_past=["due_date"],
+        limit_choices_to={"plan": {"state": "fieldwork"}},
+    )
     read_scope = Owner() | Roles(*RESEARCH_READERS) | CurrentStep() | Escalated()
     manager_roles = ("marketing_manager",)
     initial_due = "due_date"
@@ -630,6 +638,13 @@ class ResearchTask(WorkflowModel):
 
     def page_context(self, user: Any) -> dict[str, Any]:
         return {"questions": self.plan.questions()}
+
+    def clean(self) -> None:
+        super().clean()
+        if self.plan_id and self.owner_id:
+            problems = task_problems(self.plan, self.owner, self.due_date, task_pk=self.pk)
+            if problems:
+                raise ValidationError(problems)
 
     @transition(
         field=state,
@@ -699,3 +714,27 @@ class ResearchTask(WorkflowModel):
     )
     def withdraw_task(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
+
+
+def task_problems(
+    plan: ResearchPlan, owner: Any, due_date: Any, *, task_pk: int | None = None
+) -> dict[str, Any]:
+    """What is wrong with a research task for ``owner`` due on ``due_date`` in
+    ``plan``: by field, the message (none when it may be assigned)."""
+    problems: dict[str, Any] = {}
+    if plan.state != ResearchPlan.State.FIELDWORK:
+        problems["plan"] = _("Tasks are assigned while the plan is in fieldwork.")
+    if not owner.groups.filter(name="ka_manager").exists():
+        problems["owner"] = _("A research task goes to a key-account manager only.")
+    elif (
+        plan.tasks.filter(owner=owner)
+        .exclude(state=ResearchTask.State.CANCELLED)
+        .exclude(pk=task_pk)
+        .exists()
+    ):
+        problems["owner"] = _("This key-account manager already has a task in this plan.")
+    if due_date and plan.period_end and due_date > plan.period_end:
+        problems["due_date"] = _("The task must be due by the end of the research (%(date)s).") % {
+            "date": plan.period_end.isoformat()
+        }
+    return problems
