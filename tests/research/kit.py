@@ -94,7 +94,7 @@ PLAN_EFFECTS = {
     ),
     "assign_task": lambda r, u: r.tasks.filter(created_by=u).exists(),
     "submit_report": lambda r, u: r.report_revisions.filter(submitted_by=u).exists(),
-    "approve_report": lambda r, u: (r.report_revisions.filter(approved_by=u).exists()),
+    "approve_report": lambda r, u: r.report_revisions.filter(approved_by=u).exists(),
 }
 
 
@@ -107,7 +107,7 @@ def prepare_plan(record: ResearchPlan, name: str) -> None:
         record.kind = kinds[name]
     if name == "close_fieldwork":
         TaskFactory(plan=record, state=ResearchTask.State.ACCEPTED)
-    if name == "approve_report":
+    if name == "approve_report" and not record.report_revisions.exists():
         from research.services import report_freeze
 
         report_freeze(record=record, user=record.owner, data={})
