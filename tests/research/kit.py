@@ -158,6 +158,17 @@ def plan_create_data(owner: Any) -> dict[str, Any]:
     }
 
 
+def task_create_data(owner: Any) -> dict[str, Any]:
+    """A task of a plan in fieldwork for ``owner``, a key-account manager."""
+    return {
+        "plan": PlanFactory(state=ResearchPlan.State.FIELDWORK).pk,
+        "owner": owner.pk,
+        "area": "Fujian key accounts",
+        "due_date": in_days(10).isoformat(),
+        "training_notes": "",
+    }
+
+
 KITS = [
     ProcessKit(
         model=ResearchPlan,
@@ -180,5 +191,6 @@ KITS = [
         crowd=tasks_to_accept,
         max_queries=TASK_MAX_QUERIES,
         list_texts=lambda r: [r.area],
+        create_data=task_create_data,
     ),
 ]

@@ -138,10 +138,8 @@ def test_a_refused_signature_returns_the_plan_to_its_drafter_with_the_reason(rol
     plan.refresh_from_db()
     assert plan.state == "draft"
     log = StateLog.objects.for_(plan).order_by("-pk").first()
-    assert (log.transition, log.description) == (
-        "return_from_sign_off",
-        "调研内容缺少技术参数对比。",
-    )
+    assert log.transition == "return_from_sign_off"
+    assert log.description == "Technical director: 调研内容缺少技术参数对比。"
 
 
 def test_a_task_is_returned_and_resubmitted(advance, role_user):
