@@ -566,6 +566,7 @@ class ResearchTask(WorkflowModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     reference_prefix = "RT"
+    start_labels = {"assign": _("Assigned from the research plan")}
     final_states = frozenset({State.ACCEPTED, State.CANCELLED})
     owner_field = "owner"
     owner_role = "ka_manager"
