@@ -27,7 +27,7 @@ from workflows.declarations import (
     form_fields,
     step,
 )
-from workflows.models import AdminHistory, WorkflowModel
+from workflows.models import AdminHistory, Revision, WorkflowModel
 from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE
 
@@ -510,34 +510,19 @@ class BudgetLine(models.Model):
         return f"{self.item} {self.amount}"
 
 
-class ReportRevision(models.Model):
-    """A submitted revision of the research report, frozen: read, never changed."""
+class ReportRevision(Revision):
+    """A submitted revision of the research report (《市场调研报告》), frozen:
+    read, never changed (``workflows.services.revision_submit``)."""
+
+    record_field = "plan"
 
     plan = models.ForeignKey(
         ResearchPlan, on_delete=models.CASCADE, related_name="report_revisions"
     )
-    revision = models.PositiveIntegerField(_("revision"), editable=False)
     competitors = models.TextField(_("competitors"), editable=False)
     customer_needs = models.TextField(_("customer needs"), editable=False)
     special_requirements = models.TextField(_("special requirements"), editable=False)
     conclusions = models.TextField(_("conclusions"), editable=False)
-    submitted_at = models.DateTimeField(_("submitted at"), editable=False)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.PROTECT,
-        editable=False,
-        related_name="+",
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, editable=False)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
 
     SECTIONS = ("competitors", "customer_needs", "special_requirements", "conclusions")
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
-from django.utils import timezone
 
-from workflows.services import record_start, transition_follow
+from workflows.services import (
+    record_start,
+    revision_approve,
+    revision_submit,
+    transition_follow,
+)
 
 from .models import BudgetLine, ReportRevision, ResearchPlan, ResearchTask
 
@@ -48,16 +51,11 @@ def task_closed(*, record: ResearchTask, user: AbstractBaseUser, data: Any) -> N
 
 def report_freeze(*, record: ResearchPlan, user: AbstractBaseUser, data: Any) -> None:
     """Keep the submitted report as a revision nobody can change."""
-    last = record.report_revisions.aggregate(n=Max("revision"))["n"] or 0
-    ReportRevision.objects.create(
-        plan=record,
-        revision=last + 1,
-        competitors=record.report_competitors,
-        customer_needs=record.report_customer_needs,
-        special_requirements=record.report_special_requirements,
-        conclusions=record.report_conclusions,
-        submitted_at=timezone.now(),
-        submitted_by=user,
+    revision_submit(
+        record=record,
+        model=ReportRevision,
+        user=user,
+        values={name: getattr(record, f"report_{name}") for name in ReportRevision.SECTIONS},
     )
 
 
@@ -66,6 +64,4 @@ def report_approve(*, record: ResearchPlan, user: AbstractBaseUser, data: Any) -
 
     A completed plan is where a promotion plan (市场推广计划) starts, once that
     process exists: it reads the approved revision."""
-    ReportRevision.objects.filter(
-        pk=record.report_revisions.order_by("-revision").values("pk")[:1]
-    ).update(approved_at=timezone.now(), approved_by=user)
+    revision_approve(record=record, model=ReportRevision, user=user)

@@ -1,7 +1,8 @@
 """The engine's tables: ``core`` holds the base of every process record and
 what hangs off it; ``messages`` what is sent about records (notifications,
 reminders, escalations, digests) and the outbox that carries it; ``lists``
-what a user keeps of a list (saved filters)."""
+what a user keeps of a list (saved filters); ``revisions`` the base of a
+document's frozen revisions."""
 
 from .company import CompanyProfile
 from .core import (
@@ -28,6 +29,7 @@ from .messages import (
     ScheduleRun,
     render_text,
 )
+from .revisions import Revision
 
 __all__ = [
     "ADMIN_BEFORE",
@@ -47,6 +49,7 @@ __all__ = [
     "Outbox",
     "ReferenceCounter",
     "Reminder",
+    "Revision",
     "SavedFilter",
     "ScheduleRun",
     "SignOff",
