@@ -548,10 +548,7 @@ def revisions_of(record: WorkflowModel, model: type[Revision]) -> Any:
 def revision_draft(record: WorkflowModel, model: type[Revision]) -> Revision | None:
     """The revision being written (not submitted yet), if any."""
     return (
-        revisions_of(record, model)
-        .filter(submitted_at__isnull=True)
-        .order_by("-revision")
-        .first()
+        revisions_of(record, model).filter(submitted_at__isnull=True).order_by("-revision").first()
     )
 
 
@@ -608,10 +605,7 @@ def revision_approve(
 ) -> Revision | None:
     """Approve the last submitted revision (the one the approving step read)."""
     latest = (
-        revisions_of(record, model)
-        .filter(submitted_at__isnull=False)
-        .order_by("-revision")
-        .first()
+        revisions_of(record, model).filter(submitted_at__isnull=False).order_by("-revision").first()
     )
     if latest is not None:
         now = timezone.now()
