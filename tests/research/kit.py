@@ -122,7 +122,7 @@ def plan_extras(record: ResearchPlan) -> tuple[Any, ...]:
     )
 
 
-# Measured with 10 and 100 records (see the contract suite's query bounds).
+# The bounds the contract suite holds the pages to at 10 and 100 records.
 MAX_QUERIES = {"list": 12, "inbox": 16, "record": 18}
 TASK_MAX_QUERIES = {"list": 12, "inbox": 15, "record": 17}
 
