@@ -76,7 +76,9 @@ class ResearchPlan(WorkflowModel):
     owner_field = "owner"
     owner_role = "marketing_manager"
     creator_roles = ("marketing_manager",)
-    read_scope = Owner() | Roles(*RESEARCH_READERS) | CurrentStep() | Escalated()
+    # The key-account managers carry the plans out: they read them all (their
+    # tasks link to them); each reads only their own tasks.
+    read_scope = Owner() | Roles("ka_manager", *RESEARCH_READERS) | CurrentStep() | Escalated()
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(3)
     # The plan's printout bears the drafter's and the four signers' names.
