@@ -7,11 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from research.models import ResearchPlan, ResearchTask
-from tests.factories import UserFactory, in_days
+from tests.factories import UserFactory, in_days, make_png
 from tests.kits import post_data, snapshot
 from tests.research.kit import FINDINGS, PlanFactory, TaskFactory, budget
 from workflows.models import SignOff
@@ -281,7 +282,7 @@ def test_the_plan_page_with_50_tasks_makes_a_bounded_number_of_queries(
     client = client_for(manager)
     client.get(plan.get_absolute_url())  # warm the caches
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(20):  # 17 measured, whatever the number of tasks
         page = client.get(plan.get_absolute_url())
     assert page.status_code == 200
     assert page.content.decode().count("RT-") >= 50
@@ -306,3 +307,26 @@ def test_walking_a_plan_from_draft_to_completed_signs_it_four_times(advance):
     plan = advance.walk(plan, ["submit_report", "approve_report"])
     assert plan.state == "completed"
     assert plan.sign_offs.filter(decision="agree").count() == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("findings.pdf", b"%PDF-1.4\n" + b"x" * 2048, "the limit is 1"),
+        ("findings.pdf", make_png(), "the content is a PNG image, but the name says"),
+    ],
+)
+def test_findings_with_an_oversized_or_mislabelled_file_are_refused(
+    name, content, message, settings, client_for
+):
+    settings.WORKFLOW_UPLOAD_MAX_BYTES = 1024
+    task = TaskFactory()
+    data = post_data(task, "submit_findings", seq=1)
+    data["attachment"] = SimpleUploadedFile(name, content, content_type="application/pdf")
+    before = snapshot(task)
+
+    response = client_for(task.owner).post(step_url(task, "submit_findings"), data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert snapshot(task) == before
