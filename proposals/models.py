@@ -24,7 +24,7 @@ from workflows.declarations import (
     form_fields,
     step,
 )
-from workflows.models import AdminHistory, WorkflowModel
+from workflows.models import AdminHistory, DocumentRevision, WorkflowModel
 from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -438,7 +438,7 @@ class Proposal(WorkflowModel):
         return (self.pitch_deadline - timezone.localdate()).days
 
 
-class ProposalReport(models.Model):
+class ProposalReport(DocumentRevision):
     """One revision of the preliminary or formal research report. A submitted
     revision is frozen; a later edit opens the next revision."""
 
@@ -446,9 +446,10 @@ class ProposalReport(models.Model):
         PRELIMINARY = "preliminary", _("Preliminary market research report")
         FORMAL = "formal", _("Formal market research report")
 
+    record_field = "proposal"
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("report"), max_length=12, choices=Kind.choices)
-    revision = models.PositiveIntegerField(_("revision"), editable=False)
     based_on = models.ForeignKey(
         "self", verbose_name=_("based on"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -512,25 +513,6 @@ class ProposalReport(models.Model):
         null=True,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
     # Sections a report must have before it is submitted.
     REQUIRED = (
         "site",
@@ -570,10 +552,6 @@ class ProposalReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · " + str(_("revision %(n)s") % {"n": self.revision})
-
-    @property
-    def frozen(self) -> bool:
-        return self.submitted_at is not None
 
     def missing_sections(self) -> list[str]:
         return [

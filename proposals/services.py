@@ -8,12 +8,18 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.rights import may_take
-from workflows.services import STALE_MESSAGE, FormInvalid, StaleRecord
+from workflows.services import (
+    STALE_MESSAGE,
+    FormInvalid,
+    StaleRecord,
+    revision_approve,
+    revision_draft,
+    revision_freeze,
+    revision_next,
+)
 
 from .models import ComparableProject, Proposal, ProposalReport
 
@@ -31,16 +37,10 @@ def report_open_draft(*, record: Proposal, user: AbstractBaseUser, data: dict[st
     a report is returned, revision for the formal report begins).
     """
     kind, _step = WRITING[record.state]
-    if record.current_draft() is not None:
+    if revision_draft(record, ProposalReport) is not None:
         return
-    latest = record.reports.order_by("-revision").first()
-    last_revision = record.reports.aggregate(n=Max("revision"))["n"] or 0
-    draft = ProposalReport(
-        proposal=record, kind=kind, revision=last_revision + 1, based_on=latest, updated_by=user
-    )
-    if latest is not None:
-        for name in ProposalReport.COPIED:
-            setattr(draft, name, getattr(latest, name))
+    draft, latest = revision_next(record, ProposalReport, copy=ProposalReport.COPIED)
+    draft.kind, draft.based_on, draft.updated_by = kind, latest, user
     draft.save()
     if latest is not None:
         ComparableProject.objects.bulk_create(
@@ -61,19 +61,11 @@ def report_open_draft(*, record: Proposal, user: AbstractBaseUser, data: dict[st
 
 def report_submit_draft(*, record: Proposal, user: AbstractBaseUser, data: dict[str, Any]) -> None:
     """Freeze the revision being written: it can be read, never changed."""
-    draft = record.current_draft()
-    if draft is not None:
-        ProposalReport.objects.filter(pk=draft.pk).update(
-            submitted_at=timezone.now(), submitted_by=user
-        )
+    revision_freeze(record=record, model=ProposalReport, user=user)
 
 
 def report_approve(*, record: Proposal, user: AbstractBaseUser, data: dict[str, Any]) -> None:
-    latest = record.reports.filter(submitted_at__isnull=False).order_by("-revision").first()
-    if latest is not None:
-        ProposalReport.objects.filter(pk=latest.pk).update(
-            approved_at=timezone.now(), approved_by=user
-        )
+    revision_approve(record=record, model=ProposalReport, user=user)
 
 
 def report_may_edit(proposal: Proposal, user: AbstractBaseUser) -> bool:

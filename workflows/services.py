@@ -27,6 +27,7 @@ from .models import (
     ADMIN_CHANGE,
     ADMIN_DELETE,
     Attachment,
+    DocumentRevision,
     Escalation,
     Notification,
     Reminder,
@@ -532,3 +533,82 @@ def admin_record_delete(record: WorkflowModel, user: AbstractBaseUser) -> None:
         for model in (Reminder, Escalation, Notification):
             model.objects.filter(content_type=ct, object_id=record.pk).delete()
         record.delete()
+
+
+# Revisions of a document (``workflows.models.DocumentRevision``): numbered, frozen on
+# submit, the last submitted one approved. Called by a step's effect, inside
+# the transition's transaction.
+
+
+def revisions_of(record: WorkflowModel, model: type[DocumentRevision]) -> Any:
+    """The record's revisions of the document ``model``."""
+    return model.objects.filter(**{model.record_field: record})
+
+
+def revision_draft(record: WorkflowModel, model: type[DocumentRevision]) -> DocumentRevision | None:
+    """The revision being written (not submitted yet), if any."""
+    return (
+        revisions_of(record, model).filter(submitted_at__isnull=True).order_by("-revision").first()
+    )
+
+
+def revision_next(
+    record: WorkflowModel, model: type[DocumentRevision], *, copy: tuple[str, ...] = ()
+) -> tuple[DocumentRevision, DocumentRevision | None]:
+    """A new revision (not saved), numbered after the record's last one and
+    carrying over that one's ``copy`` fields; and that last one (None for the first)."""
+    latest = revisions_of(record, model).order_by("-revision").first()
+    revision = model(
+        **{model.record_field: record}, revision=(latest.revision if latest else 0) + 1
+    )
+    if latest is not None:
+        for name in copy:
+            setattr(revision, name, getattr(latest, name))
+    return revision, latest
+
+
+def revision_freeze(
+    *, record: WorkflowModel, model: type[DocumentRevision], user: AbstractBaseUser
+) -> DocumentRevision | None:
+    """Submit the revision being written: from now on it is read, never changed.
+    None when none is being written."""
+    draft = revision_draft(record, model)
+    if draft is None:
+        return None
+    now = timezone.now()
+    model.objects.filter(pk=draft.pk, submitted_at__isnull=True).update(
+        submitted_at=now, submitted_by=user
+    )
+    draft.submitted_at, draft.submitted_by = now, user
+    return draft
+
+
+def revision_submit(
+    *,
+    record: WorkflowModel,
+    model: type[DocumentRevision],
+    user: AbstractBaseUser,
+    values: Mapping[str, Any],
+) -> DocumentRevision:
+    """Keep ``values`` (a document written in the step's own fields) as the
+    record's next revision, frozen at once."""
+    revision, _latest = revision_next(record, model)
+    for name, value in values.items():
+        setattr(revision, name, value)
+    revision.submitted_at, revision.submitted_by = timezone.now(), user
+    revision.save()
+    return revision
+
+
+def revision_approve(
+    *, record: WorkflowModel, model: type[DocumentRevision], user: AbstractBaseUser
+) -> DocumentRevision | None:
+    """Approve the last submitted revision (the one the approving step read)."""
+    latest = (
+        revisions_of(record, model).filter(submitted_at__isnull=False).order_by("-revision").first()
+    )
+    if latest is not None:
+        now = timezone.now()
+        model.objects.filter(pk=latest.pk).update(approved_at=now, approved_by=user)
+        latest.approved_at, latest.approved_by = now, user
+    return latest

@@ -230,3 +230,20 @@ PROPOSAL_NAMES = {
 def proposal_users(e2e_users: dict[str, Any]) -> dict[str, Any]:
     """One user for each role of the project-proposal process, like ``e2e_users``."""
     return _users(PROPOSAL_NAMES)
+
+
+RESEARCH_NAMES = {
+    "marketing_manager": ("Mona", "Manager"),
+    "product_marketing_manager": ("Pam", "Product"),
+    "division_gm": ("Dan", "Division"),
+    "gm": ("Gina", "General"),
+    "tech_director": ("Ted", "Technical"),
+    "ka_dept_manager": ("Kate", "Keyaccounts"),
+    "ka_manager": ("Kim", "Account"),
+}
+
+
+@pytest.fixture
+def research_users(e2e_users: dict[str, Any]) -> dict[str, Any]:
+    """One user for each role of the market-research process, like ``e2e_users``."""
+    return _users(RESEARCH_NAMES)

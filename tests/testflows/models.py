@@ -50,7 +50,7 @@ from workflows.declarations import (
     form_fields,
     step,
 )
-from workflows.models import AdminHistory, WorkflowModel
+from workflows.models import AdminHistory, DocumentRevision, WorkflowModel
 from workflows.revisions import RevisionBase, RevisionLines, revision_unique
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -366,6 +366,21 @@ class Job(WorkflowModel):
     )
     def cancel(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
+
+
+class JobNote(DocumentRevision):
+    """A job's note kept in revisions (the engine's ``DocumentRevision``), frozen on submit."""
+
+    record_field = "job"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField("text", blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["job", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "revision"], name="unique_job_note_revision")
+        ]
 
 
 class Review(WorkflowModel):

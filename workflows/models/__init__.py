@@ -1,7 +1,8 @@
 """The engine's tables: ``core`` holds the base of every process record and
 what hangs off it; ``messages`` what is sent about records (notifications,
 reminders, escalations, digests) and the outbox that carries it; ``lists``
-what a user keeps of a list (saved filters)."""
+what a user keeps of a list (saved filters); ``revisions`` the base of a
+document's frozen revisions."""
 
 from .company import CompanyProfile
 from .core import (
@@ -14,6 +15,7 @@ from .core import (
     WorkflowQuerySet,
     attachment_path,
 )
+from .documents import DocumentRevision
 from .history import ADMIN_BEFORE, ADMIN_CHANGE, ADMIN_DELETE, AdminHistory, admin_history
 from .lists import SavedFilter
 from .messages import (
@@ -39,6 +41,7 @@ __all__ = [
     "CompanyProfile",
     "DefaultGrant",
     "Digest",
+    "DocumentRevision",
     "Escalation",
     "EscalationRule",
     "Notification",

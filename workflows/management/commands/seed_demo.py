@@ -31,6 +31,8 @@ DEMO_NAMES = {
     "gm": "吴海",
     "ka_dept_manager": "孙磊",
     "tech_director": "郑涛",
+    "division_gm": "冯刚",
+    "ka_manager": "钱坤",
     "bd": "何佳",
     "researcher": "林晓",
     "research_supervisor": "马超",

@@ -1,0 +1,5 @@
+from workflows.admin import register_process
+
+from .models import ResearchPlan, ResearchTask
+
+register_process(ResearchPlan, ResearchTask)
