@@ -12,26 +12,32 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, StepModelForm, UserChoiceField, date_limits, label_users
+from workflows.roles import user_label
 from workflows.validators import FUTURE_DATE
 
-from .models import ACTION_ROLES, CONTAINED_SEVERITIES, Complaint, ComplaintAction
+from .models import ACTION_ROLES, CONTAINED_SEVERITIES, TEAM_ROLES, Complaint, ComplaintAction
 
 
-def department_members() -> Any:
+def department_members(roles: tuple[str, ...] = TEAM_ROLES) -> Any:
     """Active users of the departments that investigate and act."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=ACTION_ROLES)
+        .objects.filter(is_active=True, groups__name__in=roles)
         .distinct()
         .order_by("username")
     )
 
 
 class TeamChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        from workflows.roles import user_label
+    """People by full name; one member given alone counts as a list of one."""
 
+    def label_from_instance(self, obj: Any) -> str:
         return user_label(obj)
+
+    def clean(self, value: Any) -> Any:
+        if value not in self.empty_values and not isinstance(value, list | tuple):
+            value = [value]
+        return super().clean(value)
 
 
 class ProblemForm(StepModelForm):
@@ -50,7 +56,6 @@ class ProblemForm(StepModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = department_members()
-        self.fields["containment_owner"].queryset = department_members()
         label_users(self)
 
     def clean(self) -> dict[str, Any]:
@@ -107,7 +112,7 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.complaint = self.instance
-        self.fields["owner"].queryset = department_members()
+        self.fields["owner"].queryset = department_members(ACTION_ROLES)
         attrs = self.fields["due_date"].widget.attrs
         attrs.update(date_limits(FUTURE_DATE))
         if self.instance.received_on:

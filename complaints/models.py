@@ -32,8 +32,10 @@ from workflows.models import AdminHistory, WorkflowModel
 from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
-# The departments that own corrective and preventive actions.
-ACTION_ROLES = ("qa", "production", "pmc", "tech", "warehouse", "sample_room", "sales")
+# The departments that own corrective and preventive actions (the quality
+# department verifies them), and those the D1 team is made of.
+ACTION_ROLES = ("production", "pmc", "tech", "warehouse", "sample_room", "sales")
+TEAM_ROLES = ("qa", *ACTION_ROLES)
 
 # How far back a complaint of the same customer, product and defect category
 # makes a new one a recurrence.
@@ -146,12 +148,12 @@ has_corrective_action.message = _(  # type: ignore[attr-defined]
 
 
 def actions_closed(complaint: Complaint) -> bool:
-    return not complaint.actions.filter(state=ComplaintAction.State.OPEN).exists()
+    return not complaint.actions.filter(state__in=ComplaintAction.OPEN_STATES).exists()
 
 
 actions_closed.message = _(  # type: ignore[attr-defined]
     "Actions are still open: the complaint is closed once every corrective and "
-    "preventive action is done or dropped."
+    "preventive action is verified or dropped."
 )
 
 
@@ -248,7 +250,6 @@ class Complaint(WorkflowModel):
         "order",
         "shipping_notice",
         "sample",
-        "containment_owner",
         "solution_by",
         "approved_by",
         "recurrence_of",
@@ -354,13 +355,13 @@ class Complaint(WorkflowModel):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PIECES)],
     )
     containment = models.TextField(_("D3 containment"), blank=True, max_length=2000)
-    containment_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("D3 containment owner"),
-        on_delete=models.PROTECT,
-        null=True,
+    containment_owner = models.CharField(
+        _("D3 containment owner"),
         blank=True,
-        related_name="+",
+        max_length=100,
+        help_text=_(
+            "Who quarantines or sorts the stock (here, at the warehouse or the customer's)."
+        ),
     )
     containment_done_on = models.DateField(
         _("D3 containment done on"), null=True, blank=True, validators=PAST_DATE
@@ -462,7 +463,7 @@ class Complaint(WorkflowModel):
             self.actions.select_related("owner").order_by("round", "kind", "due_date", "pk")
         )
         return {
-            "actions": actions,
+            "complaint_actions": actions,
             "corrective": [a for a in actions if a.kind == ComplaintAction.Kind.CORRECTIVE],
             "preventive": [a for a in actions if a.kind == ComplaintAction.Kind.PREVENTIVE],
             "rounds": list(self.rounds.select_related("solution_by", "approved_by")),
@@ -789,8 +790,11 @@ class ComplaintAction(WorkflowModel):
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        DONE = "done", _("Done, to verify")
+        VERIFIED = "verified", _("Verified")
         DROPPED = "dropped", _("Dropped")
+
+    OPEN_STATES = (State.OPEN, State.DONE)
 
     class Kind(models.TextChoices):
         CORRECTIVE = "corrective", _("Corrective (D5/D6)")
@@ -798,8 +802,11 @@ class ComplaintAction(WorkflowModel):
 
     reference_prefix = "CA"
     subject_related = ("complaint",)
-    final_states = frozenset({State.DONE, State.DROPPED})
+    final_states = frozenset({State.VERIFIED, State.DROPPED})
     owner_field = "owner"
+    # Opened by the complaint's step "Add an action", for any owner.
+    creator_roles = ("production", "qa")
+    on_behalf_roles = ("production", "qa")
     read_scope = ACTION_READERS
     manager_roles = ("marketing_manager",)
     initial_due = "due_date"
@@ -807,7 +814,7 @@ class ComplaintAction(WorkflowModel):
     list_columns = ("complaint", "kind", "action", "owner", "due_date")
     list_filters = ("kind",)
     list_related = ("complaint", "owner")
-    record_related = ("complaint", "owner")
+    record_related = ("complaint", "owner", "verified_by")
     url_prefix = "actions/"
 
     history = AdminHistory()  # changes made in the admin
@@ -833,6 +840,15 @@ class ComplaintAction(WorkflowModel):
     due_date = models.DateField(_("due date"), validators=FUTURE_DATE)
     done_on = models.DateField(_("done on"), null=True, blank=True, validators=PAST_DATE)
     evidence = models.TextField(_("evidence"), blank=True, max_length=2000)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta(WorkflowModel.Meta):
         verbose_name = _("complaint action")
@@ -856,11 +872,41 @@ class ComplaintAction(WorkflowModel):
             fields=["done_on", "evidence"],
             required=["done_on", "evidence"],
             attachments=True,
+            due=WorkingDays(2),
             notify=["qa"],
             style="success",
         ),
     )
     def action_done(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.DONE,
+        target=State.VERIFIED,
+        custom=step(
+            label=_("Verify the action"),
+            roles=["qa"],
+            style="success",
+            help_text=_("The evidence shows the action was carried out as written."),
+        ),
+    )
+    def action_verify(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.verified_by = by
+
+    @transition(
+        field=state,
+        source=State.DONE,
+        target=State.OPEN,
+        custom=step(
+            label=_("Not done as written: send back"),
+            roles=["qa"],
+            comment="required",
+            due=WorkingDays(5),
+            style="danger",
+        ),
+    )
+    def action_send_back(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(

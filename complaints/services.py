@@ -45,7 +45,8 @@ def action_add(
 def complaint_reopen(*, record: Complaint, user: AbstractBaseUser, data: dict[str, Any]) -> None:
     """Effect of a reopening (the customer not satisfied, or the actions not
     effective): the round as it stood is kept, and the next one starts with
-    the same 8D to revise, without its solution's author and approver."""
+    the same 8D to revise, without its solution's author and approver (the
+    last reply stays until the next one)."""
     ComplaintRound.objects.create(
         complaint=record,
         number=record.round,
@@ -78,18 +79,10 @@ def complaint_reopen(*, record: Complaint, user: AbstractBaseUser, data: dict[st
     record.approved_by = None
     record.approved_at = None
     record.closed_at = None
-    record.reply = ""
-    record.reply_on = None
-    record.reply_channel = ""
-    record.effectiveness = ""
     Complaint.objects.filter(pk=record.pk).update(
         round=record.round,
         solution_by=None,
         approved_by=None,
         approved_at=None,
         closed_at=None,
-        reply="",
-        reply_on=None,
-        reply_channel="",
-        effectiveness="",
     )
