@@ -464,14 +464,28 @@ class Complaint(WorkflowModel):
         )
         return {
             "complaint_actions": actions,
-            "corrective": [a for a in actions if a.kind == ComplaintAction.Kind.CORRECTIVE],
-            "preventive": [a for a in actions if a.kind == ComplaintAction.Kind.PREVENTIVE],
+            "action_groups": [
+                (
+                    _("D5/D6 corrective actions"),
+                    [a for a in actions if a.kind == ComplaintAction.Kind.CORRECTIVE],
+                ),
+                (
+                    _("D7 preventive actions"),
+                    [a for a in actions if a.kind == ComplaintAction.Kind.PREVENTIVE],
+                ),
+            ],
             "rounds": list(self.rounds.select_related("solution_by", "approved_by")),
             "earlier": list(self.earlier_like().select_related("customer", "category")[:20]),
             "team": list(self.team.all()),
-            "occurrence_whys": self.whys("occurrence"),
-            "escape_whys": self.whys("escape"),
+            "why_rows": self.why_rows(),
         }
+
+    def why_rows(self) -> list[tuple[int, str, str]]:
+        """The 5-Why table: (n, occurrence, escape), up to the last answered row."""
+        rows = list(zip(range(1, 6), self.whys("occurrence"), self.whys("escape"), strict=True))
+        while rows and not (rows[-1][1] or rows[-1][2]):
+            rows.pop()
+        return rows
 
     # Steps. They set fields on self only; the engine saves and audits.
 
@@ -587,7 +601,7 @@ class Complaint(WorkflowModel):
         conditions=[has_corrective_action],
         custom=step(
             label=_("Propose the solution"),
-            roles=["qa", "production"],
+            roles=["production", "qa"],
             fields=["solution"],
             required=["solution"],
             due=WorkingDays(2),
@@ -773,6 +787,14 @@ class ComplaintRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} #{self.number}"
+
+    @property
+    def occurrence_chain(self) -> str:
+        return " → ".join(w for w in self.occurrence_whys if w)
+
+    @property
+    def escape_chain(self) -> str:
+        return " → ".join(w for w in self.escape_whys if w)
 
 
 ACTION_READERS = (
