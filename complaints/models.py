@@ -241,7 +241,8 @@ class Complaint(WorkflowModel):
         "description",
     )
     list_columns = ("customer", "product_name", "severity", "category", "round", "is_recurrence")
-    list_filters = ("severity", "customer", "category", "is_recurrence")
+    list_filters = ("severity", "customer", "category")
+    list_filterset = "complaints.filters.ComplaintFilter"
     list_related = ("customer", "category", "salesperson")
     record_related = (
         "customer",
