@@ -107,7 +107,7 @@ class ActionForm(forms.ModelForm):
         label=_("action"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     owner = UserChoiceField(label=_("owner"), queryset=get_user_model().objects.none())
-    due_date = forms.DateField(label=_("due date"), widget=DateInput(), validators=FUTURE_DATE)
+    due_date = forms.DateField(label=_("due by"), widget=DateInput(), validators=FUTURE_DATE)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

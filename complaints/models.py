@@ -181,7 +181,7 @@ class Complaint(WorkflowModel):
     """A customer complaint (客户投诉), investigated as an 8D."""
 
     class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", _("Received, to acknowledge")
         INVESTIGATING = "investigating", _("Investigating (D1–D3)")
         ROOT_CAUSE = "root_cause", _("Root cause (D4)")
         ACTIONS = "actions", _("Actions (D5–D7)")
@@ -273,7 +273,7 @@ class Complaint(WorkflowModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    received_on = models.DateField(_("received on"), validators=PAST_DATE)
+    received_on = models.DateField(_("date received"), validators=PAST_DATE)
     channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices)
     order = models.ForeignKey(
         "orders.Order",
@@ -860,7 +860,7 @@ class ComplaintAction(WorkflowModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    due_date = models.DateField(_("due date"), validators=FUTURE_DATE)
+    due_date = models.DateField(_("due by"), validators=FUTURE_DATE)
     done_on = models.DateField(_("done on"), null=True, blank=True, validators=PAST_DATE)
     evidence = models.TextField(_("evidence"), blank=True, max_length=2000)
     verified_by = models.ForeignKey(
