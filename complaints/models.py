@@ -746,7 +746,8 @@ class ComplaintRound(models.Model):
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="rounds"
     )
-    number = models.PositiveIntegerField(_("round"))
+    # Written by the reopening step only.
+    number = models.PositiveIntegerField(_("round"), editable=False)
     problem = models.TextField(_("D2 problem"), blank=True)
     containment = models.TextField(_("D3 containment"), blank=True)
     occurrence_whys = models.JSONField(_("occurrence: 5-Why"), default=list)
@@ -773,10 +774,10 @@ class ComplaintRound(models.Model):
         related_name="+",
     )
     reply = models.TextField(_("what the customer was told"), blank=True)
-    reply_on = models.DateField(_("replied on"), null=True)
+    reply_on = models.DateField(_("replied on"), null=True, editable=False)
     effectiveness = models.TextField(_("effectiveness check"), blank=True)
     reopened_because = models.TextField(_("reopened because"), blank=True)
-    reopened_at = models.DateTimeField(_("reopened at"))
+    reopened_at = models.DateTimeField(_("reopened at"), editable=False)
 
     class Meta:
         verbose_name = _("complaint round")
