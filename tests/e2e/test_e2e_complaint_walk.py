@@ -8,12 +8,27 @@ from typing import Any
 
 import pytest
 from browser_walk import RecordPages, hand_over, in_days
+from conftest import PASSWORD
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 COMPLAINT_PAGES = RecordPages(r"\bCC-\d{4}-\d{4}\b", "complaint")
 reference, take = COMPLAINT_PAGES.reference, COMPLAINT_PAGES.take
+
+
+@pytest.fixture
+def complaint_users(e2e_users: dict[str, Any]) -> dict[str, Any]:
+    """The walk's desks: the sample walk's, and production (which adds the
+    actions, proposes the solution and carries its action out)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username="production", password=PASSWORD, first_name="Pete", last_name="Press"
+    )
+    user.groups.add(Group.objects.get(name="production"))
+    return {**e2e_users, "production": user}
 
 
 def open_step(page: Page, step: str) -> Any:
@@ -62,7 +77,7 @@ def investigate(qa: Page, production: Page, ref: str, users: dict[str, Any]) -> 
     # The action opens as its own task, in its owner's inbox.
     expect(production.locator("main h1")).to_contain_text("CA-")
     production.goto(complaint_url)
-    expect(production.get_by_test_id("actions")).to_contain_text("Replace the ring die")
+    expect(production.get_by_test_id("complaint-actions")).to_contain_text("Replace the ring die")
     take(
         production,
         "propose_solution",
@@ -72,7 +87,7 @@ def investigate(qa: Page, production: Page, ref: str, users: dict[str, Any]) -> 
 
 
 def test_a_complaint_reopened_once_is_closed_and_its_report_printed(
-    desks: Any, customer: Any, e2e_users: dict[str, Any]
+    desks: Any, customer: Any, complaint_users: dict[str, Any]
 ) -> None:
     from complaints.models import DefectCategory
 
@@ -101,7 +116,7 @@ def test_a_complaint_reopened_once_is_closed_and_its_report_printed(
 
     qa, production = desks("qa"), desks("production")
     hand_over(qa, ref, "Acknowledge to the customer")
-    investigate(qa, production, ref, e2e_users)
+    investigate(qa, production, ref, complaint_users)
     hand_over(qa, ref, "Propose the solution")
     take(qa, "approve_solution", "Solution approved, to reply")
 
@@ -116,7 +131,7 @@ def test_a_complaint_reopened_once_is_closed_and_its_report_printed(
     desks.shoot(sales, "complaint-reopened")
 
     hand_over(qa, ref, "Customer not satisfied: reopen")
-    investigate(qa, production, ref, e2e_users)
+    investigate(qa, production, ref, complaint_users)
     hand_over(qa, ref, "Propose the solution")
     take(qa, "approve_solution", "Solution approved, to reply")
 
@@ -131,7 +146,7 @@ def test_a_complaint_reopened_once_is_closed_and_its_report_printed(
         modal.locator('[name="action_done-evidence"]').fill("Die replaced; leak tests attached.")
         confirm(production, modal, "action_done", "Done, to verify")
         qa.goto(production.url)
-        take(qa, "action_verify", "Verified")
+        confirm(qa, open_step(qa, "action_verify"), "action_verify", "Verified")
 
     sales.reload()
     modal = open_step(sales, "close")
