@@ -214,6 +214,9 @@ class Complaint(WorkflowModel):
     read_scope = COMPLAINT_READERS
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)  # acknowledged within a working day
+    # Who signs the report: the salesperson, the quality department that led
+    # the 8D and approved the solution, production that carried it out.
+    print_signatures = ("sales", "qa", "production")
     create_form = form_fields(
         [
             "customer",
