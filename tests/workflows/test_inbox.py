@@ -190,8 +190,9 @@ def test_the_inbox_makes_the_same_queries_at_any_size(n, client_for, django_asse
     # Session, user, rights (3), then per process a fixed number: its to-do
     # page and count, its waiting page, their signatures and count; the
     # escalations and the bell. (Orders, their shipping notices and invoices,
-    # processes of the salesperson's too, add their to-do pages.)
-    with django_assert_max_num_queries(18):
+    # complaints and their actions, processes of the salesperson's too, add
+    # their to-do pages, and complaints their waiting page.)
+    with django_assert_max_num_queries(21):
         response = client.get(INBOX)
 
     (section,) = [s for s in response.context["sections"] if s.model is Job]
@@ -214,7 +215,7 @@ def test_each_part_of_a_process_has_pages_of_its_own(
     shown = "rows" if part == "todo" else "waiting"
     url = f"{INBOX}?process=testflows.job&part={part}"
 
-    with django_assert_max_num_queries(20):  # with the orders' parts, as above
+    with django_assert_max_num_queries(23):  # with the orders' and complaints' parts, as above
         first = client.get(url)
     second = client.get(f"{url}&page=2")
 
