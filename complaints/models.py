@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -428,6 +429,20 @@ class Complaint(WorkflowModel):
     @property
     def subject(self) -> str:
         return f"{self.product_name} · {self.customer.name}"
+
+    def clean(self) -> None:
+        """The order, shipment and sample named are the customer's."""
+        super().clean()
+        errors = {}
+        for name in ("order", "shipping_notice", "sample"):
+            linked = getattr(self, name)
+            if linked is not None and self.customer_id and linked.customer_id != self.customer_id:
+                errors[name] = ValidationError(
+                    _("This is another customer's %(what)s.") % {"what": linked._meta.verbose_name},
+                    code="other_customer",
+                )
+        if errors:
+            raise ValidationError(errors)
 
     # Recurrence
 

@@ -23,7 +23,12 @@ from complaints.models import (
     SeverityClock,
     year_before,
 )
-from tests.complaints.kit import ActionFactory, ComplaintFactory, DefectCategoryFactory
+from tests.complaints.kit import (
+    ActionFactory,
+    ComplaintFactory,
+    DefectCategoryFactory,
+    complaint_create_data,
+)
 from tests.factories import CustomerFactory, UserFactory, in_days, make_png
 from tests.kits import post_data, snapshot
 from tests.workflow_checks import messages_of, step_url, together
@@ -534,3 +539,23 @@ def test_the_customers_page_lists_their_complaints(client_for, role_user):
 
     assert record.reference in html
     assert other.reference not in html
+
+
+def test_a_complaint_names_only_the_customers_own_order_and_shipment(client_for, role_user):
+    from tests.orders.kit import NoticeFactory, OrderFactory
+
+    sales = role_user("sales")
+    mine, theirs = CustomerFactory(), CustomerFactory()
+    order = OrderFactory(customer=theirs, salesperson=sales)
+    notice = NoticeFactory(order=order)
+    data = complaint_create_data(sales)
+    data.update(customer=mine.pk, order=order.pk, shipping_notice=notice.pk)
+    before = Complaint.objects.count()
+
+    response = client_for(sales).post(reverse("complaints:complaint_create"), data)
+
+    assert response.status_code in (200, 400)
+    errors = response.context["form"].errors
+    assert errors["order"] == ["This is another customer's order."]
+    assert errors["shipping_notice"] == ["This is another customer's shipping notice."]
+    assert Complaint.objects.count() == before
