@@ -322,3 +322,5 @@ WORKFLOW_TITLE = _("Marketing workflows")
 
 # Samples: how many days after delivery the salesperson chases the customer's verdict.
 SAMPLE_FEEDBACK_CHASE_DAYS = env.int("SAMPLE_FEEDBACK_CHASE_DAYS", default=7)
+# Days after a complaint is closed before the effectiveness check falls due.
+COMPLAINT_EFFECTIVENESS_DAYS = env.int("COMPLAINT_EFFECTIVENESS_DAYS", default=30)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("orders/", include("orders.urls")),
     path("research/", include("research.urls")),
+    path("complaints/", include("complaints.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -192,8 +192,9 @@ def test_the_inbox_makes_the_same_queries_at_any_size(n, client_for, django_asse
     # escalations and the bell. (Orders, their shipping notices and invoices,
     # processes of the salesperson's too, add their to-do pages; quotations
     # their to-do page and count; customer returns and customer-supplied
-    # items their to-do pages.)
-    with django_assert_max_num_queries(22):
+    # items their to-do pages; complaints and their actions their to-do
+    # pages, and complaints their waiting page.)
+    with django_assert_max_num_queries(25):
         response = client.get(INBOX)
 
     (section,) = [s for s in response.context["sections"] if s.model is Job]
@@ -216,8 +217,9 @@ def test_each_part_of_a_process_has_pages_of_its_own(
     shown = "rows" if part == "todo" else "waiting"
     url = f"{INBOX}?process=testflows.job&part={part}"
 
-    # With the orders', quotations', returns' and supplies' parts, as above.
-    with django_assert_max_num_queries(24):
+    # With the orders', quotations', returns', supplies' and complaints'
+    # parts, as above.
+    with django_assert_max_num_queries(27):
         first = client.get(url)
     second = client.get(f"{url}&page=2")
 
