@@ -30,6 +30,7 @@ from workflows.declarations import (
     step,
 )
 from workflows.models import AdminHistory, WorkflowModel
+from workflows.rights import read_filter
 from workflows.roles import MANAGER_ROLES
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -495,6 +496,10 @@ class Complaint(WorkflowModel):
             ],
             "rounds": list(self.rounds.select_related("solution_by", "approved_by")),
             "earlier": list(self.earlier_like().select_related("customer", "category")[:20]),
+            # The customer returns registered for it that the reader reads.
+            "returns": list(
+                self.returns.filter(read_filter(user, self.returns.model)).order_by("created_at")
+            ),
             "team": list(self.team.all()),
             "why_rows": self.why_rows(),
         }

@@ -7,24 +7,49 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, StepModelForm, date_limits, date_not_in_past
+from workflows.rights import read_filter
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
-from .models import CENT, MAX_QUANTITY, CustomerReturn, Invoice, ShippingLine
+from .models import CENT, MAX_QUANTITY, CustomerReturn, Invoice, ShippingLine, ShippingNotice
 from .models.returns import CreditNote
 
 
 class ReturnForm(StepModelForm):
-    """The head of a return; its lines are ``ReturnLineFormSet``."""
+    """The head of a return; its lines are ``ReturnLineFormSet``. The complaint
+    it belongs to, if any, is one of the batch's customer's complaints the
+    user reads."""
 
     class Meta:
         model = CustomerReturn
-        fields = ["received_on", "reason"]
+        fields = ["received_on", "reason", "complaint"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(
+        self,
+        *args: Any,
+        notice: ShippingNotice | None = None,
+        user: AbstractBaseUser | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["complaint"]
+        complaints = field.queryset.none()
+        if notice is not None and user is not None:
+            complaints = (
+                field.queryset.filter(read_filter(user, field.queryset.model))
+                .filter(customer_id=notice.customer_id)
+                .order_by("-created_at")
+            )
+        field.queryset = complaints
+        field.required = False
+        field.label_from_instance = lambda c: f"{c.reference} · {c.product_name}"
+        field.help_text = _("If the customer complained of what is returned.")
 
 
 class ReturnLineForm(forms.Form):

@@ -89,7 +89,7 @@ class ReturnCreateView(WorkflowCreateView):
         rows = ReturnLineFormSet(
             prefix="lines", lines=lines, initial=[{"line": line.pk} for line in lines]
         )
-        return self.render_return(notice, ReturnForm(), rows)
+        return self.render_return(notice, ReturnForm(notice=notice, user=request.user), rows)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
@@ -99,7 +99,7 @@ class ReturnCreateView(WorkflowCreateView):
             rows = ReturnLineFormSet(prefix="lines")
             return self.render_return(None, ReturnForm(), rows, status=400)
         lines = self.lines_of(notice)
-        form = ReturnForm(request.POST)
+        form = ReturnForm(request.POST, notice=notice, user=request.user)
         rows = ReturnLineFormSet(request.POST, prefix="lines", lines=lines)
         if notice.state not in ShippingNotice.SHIPPED_STATES:
             form.add_error(

@@ -155,10 +155,16 @@ class CustomerReturn(WorkflowModel):
         editable=False,
         related_name="returns",
     )
-    # The customer complaint this return belongs to, once complaints exist:
-    # the complaints app turns this into its foreign key (same column).
-    complaint_id = models.PositiveBigIntegerField(
-        _("customer complaint"), null=True, blank=True, editable=False
+    # The customer complaint the return belongs to, chosen when it is
+    # registered among the customer's complaints the user reads; the
+    # complaint's page lists its returns.
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("customer complaint"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="returns",
     )
 
     history = AdminHistory()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from orders.models import CreditNote, CustomerReturn, Invoice, ShippingNotice
 from orders.receivables import ageing
+from tests.complaints.kit import ComplaintFactory
 from tests.factories import in_days
 from tests.orders.kit import InvoiceFactory, NoticeFactory, OrderFactory
 from tests.orders.return_kit import ReturnFactory
@@ -60,7 +61,7 @@ def test_sales_registers_a_return_valued_on_the_server(shipped, client_for):
 
     record = CustomerReturn.objects.get()
     assert response.status_code == 302 and response.url == record.get_absolute_url()
-    assert (record.state, record.order_id, record.salesperson_id, record.complaint_id) == (
+    assert (record.state, record.order_id, record.salesperson_id, record.complaint) == (
         "registered",
         shipped.order_id,
         shipped.salesperson_id,
@@ -154,6 +155,49 @@ def test_another_salespersons_batch_cannot_be_returned(shipped, client_for, role
     )
 
     assert response.status_code == 400  # the batch is not among those they may read
+    assert not CustomerReturn.objects.exists()
+
+
+# --- The complaint a return belongs to -----------------------------------------------------
+
+
+def test_a_return_is_linked_to_a_complaint_of_its_customer_and_each_page_shows_the_other(
+    shipped, client_for
+):
+    sales = shipped.salesperson
+    complaint = ComplaintFactory(customer=shipped.customer, salesperson=sales)
+    ComplaintFactory(salesperson=sales)  # another customer's: not offered
+    line = shipped.lines.get()
+    client = client_for(sales)
+    page = client.get(reverse("orders:customerreturn_create") + f"?notice={shipped.pk}")
+    offered = list(page.context["form"].fields["complaint"].queryset)
+    assert offered == [complaint]
+
+    client.post(
+        reverse("orders:customerreturn_create"),
+        return_post(shipped, [(line.pk, "2")], complaint=complaint.pk),
+    )
+
+    record = CustomerReturn.objects.get()
+    assert record.complaint == complaint
+    shown = client.get(record.get_absolute_url()).content.decode()
+    assert complaint.get_absolute_url() in shown
+    listed = client.get(complaint.get_absolute_url())
+    assert [r.reference for r in listed.context["returns"]] == [record.reference]
+
+
+def test_a_complaint_of_another_customer_is_refused_and_nothing_saved(shipped, client_for):
+    sales = shipped.salesperson
+    elsewhere = ComplaintFactory(salesperson=sales)
+    line = shipped.lines.get()
+
+    response = client_for(sales).post(
+        reverse("orders:customerreturn_create"),
+        return_post(shipped, [(line.pk, "2")], complaint=elsewhere.pk),
+    )
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
     assert not CustomerReturn.objects.exists()
 
 
