@@ -19,7 +19,8 @@ from tests.factories import CustomerFactory, UserFactory, in_days
 from tests.kits import snapshot
 from tests.quotations.kit import QuotationFactory, add_line
 from tests.workflow_checks import get_within_queries, messages_of, step_url
-from workflows.models import Notification
+from workflows.models import Notification, Outbox
+from workflows.outbox import outbox_run
 from workflows.services import StepNotAvailable, transition_perform
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -377,6 +378,21 @@ def test_leadership_hears_of_each_note_on_a_major_quotation(role_user):
     quotation = QuotationFactory(state="sent")
     take(quotation, "quote_negotiate", quotation.salesperson, comment="Asked for 60 days")
     assert Notification.objects.filter(recipient=gm, key__startswith="quotation-major").exists()
+
+
+def test_the_marketing_manager_hears_of_each_negotiation_note_leadership_only_when_major(
+    role_user,
+):
+    manager, gm = role_user("marketing_manager"), role_user("gm")
+    quotation = QuotationFactory(state="sent")
+    for note in ("Wants 60 days", "Asks for 3 % off"):
+        quotation = take(quotation, "quote_negotiate", quotation.salesperson, comment=note)
+        for entry in Outbox.objects.filter(done_at__isnull=True):  # as the worker does
+            outbox_run(entry.pk)
+
+    told = Notification.objects.filter(recipient=manager, object_id=quotation.pk)
+    assert told.count() == 2
+    assert not Notification.objects.filter(recipient=gm, key__startswith="quotation-major").exists()
 
 
 # --- The tender deadline -------------------------------------------------------------------
