@@ -277,7 +277,7 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
         client,
         reverse("orders:customer_detail", args=[customer.pk]),
         django_assert_max_num_queries,
-        19,  # 12, and the notices', invoices', returns', drawings' and receivables' 7
+        20,  # 12, and the notices', invoices', returns', drawings', complaints' and receivables' 8
     )
     printed, _ = get_within_queries(
         client,
