@@ -3,6 +3,7 @@ budget's lines, the questionnaire's questions, a task's assignee and due date.""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,9 @@ from .models import (
     task_problems,
 )
 
-BUDGET_ROWS = 6  # lines of the budget table on the plan's form
+BUDGET_ROWS = 6  # rows of the budget table on a new plan's form (empty ones are left out)
+BUDGET_EXTRA = 2  # empty rows after a returned plan's lines, to add a line without script
+MAX_BUDGET_LINES = 40
 QUESTION_ROWS = 8  # rows of the questionnaire table on the issuing step's form
 
 
@@ -43,7 +46,13 @@ class PlanBudgetForm(StepModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lines = list(self.instance.budget_lines.all()) if self.instance.pk else []
-        for n in range(1, BUDGET_ROWS + 1):
+        self.rows = max(BUDGET_ROWS, len(lines) + BUDGET_EXTRA)
+        self.posted_rows = 0
+        if self.is_bound:
+            # The page may have added rows ("Add a budget line"): as many as it posts.
+            self.posted_rows = self.highest_posted_row()
+            self.rows = max(self.rows, min(self.posted_rows, MAX_BUDGET_LINES))
+        for n in range(1, self.rows + 1):
             item, amount = budget_fields(n)
             line = lines[n - 1] if n <= len(lines) else None
             self.fields[item] = forms.CharField(
@@ -66,10 +75,26 @@ class PlanBudgetForm(StepModelForm):
                 },
             )
 
+    def highest_posted_row(self) -> int:
+        """The number of the last budget row the page posted."""
+        pattern = re.compile(rf"^{re.escape(self.add_prefix('item_'))}(\d+)$")
+        amounts = re.compile(rf"^{re.escape(self.add_prefix('amount_'))}(\d+)$")
+        numbers = [0]
+        for key in self.data:
+            match = pattern.match(key) or amounts.match(key)
+            if match and len(match.group(1)) <= 4:
+                numbers.append(int(match.group(1)))
+        return max(numbers)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         budget: list[tuple[str, Decimal]] = []
-        for n in range(1, BUDGET_ROWS + 1):
+        if self.posted_rows > MAX_BUDGET_LINES:
+            raise forms.ValidationError(
+                _("A budget has at most %(n)s lines.") % {"n": MAX_BUDGET_LINES},
+                code="too_many_lines",
+            )
+        for n in range(1, self.rows + 1):
             item_name, amount_name = budget_fields(n)
             if item_name in self.errors or amount_name in self.errors:
                 continue
