@@ -42,7 +42,15 @@ FIELDS: dict[str, Any] = {
         "amount_3": "1500.00",
     },
     "issue_materials": lambda: {
-        "questionnaire": "贵司目前主要采购哪些品牌？\n最畅销的价格区间是多少？\n对交期有何要求？",
+        "question_1": "贵司目前主要采购哪些品牌？",
+        "kind_1": "text",
+        "question_2": "最畅销的价格区间是多少？",
+        "kind_2": "choice",
+        "choices_2": "150 元以下\n150–250 元\n250 元以上",
+        "question_3": "对我司交期的满意程度（1–5）",
+        "kind_3": "scale",
+        "question_4": "对交期有何要求？",
+        "kind_4": "text",
         "collection_notes": "每走访一家客户填写一张《市场信息收集表》。",
     },
     "submit_findings": lambda: {
@@ -51,7 +59,10 @@ FIELDS: dict[str, Any] = {
         "price_info": "主流成交价 150–250 元。",
         "customer_needs": "缩短交期，可做客户自有品牌包装。",
         "special_requirements": "外箱须印 CCC 标志。",
-        "answers": "1. A、B、C 品牌\n2. 150–250 元\n3. 30 天以内",
+        "answer_1": "A、B、C 品牌",
+        "answer_2": "150–250 元",
+        "answer_3": "4",
+        "answer_4": "30 天以内",
     },
     "submit_report": lambda: {
         "report_competitors": "A 品牌价格领先，B 品牌以外观设计取胜。",

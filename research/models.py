@@ -36,6 +36,10 @@ from .conditions import fieldwork_done, needs_budget_approval, skips_budget_appr
 SECTION = 4000  # characters a section of the plan, the findings or the report may hold
 MAX_LINE_AMOUNT = Decimal("100000000")  # yuan on one budget line: far above any survey
 MAX_QUESTIONS = 50
+MAX_QUESTION = 300  # characters of one question
+MAX_CHOICES = 10  # choices of a single-choice question
+MAX_CHOICE = 100  # characters of one choice
+SCALE = range(1, 6)  # the answers of a scale question
 CENT = Decimal("0.01")
 
 # Who reads the plans and tasks: the marketing department's managers and the
@@ -100,7 +104,6 @@ class ResearchPlan(WorkflowModel):
         "content": forms.Textarea(attrs={"rows": 4}),
         "method": forms.Textarea(attrs={"rows": 3}),
         "schedule": forms.Textarea(attrs={"rows": 3}),
-        "questionnaire": forms.Textarea(attrs={"rows": 6}),
         "collection_notes": forms.Textarea(attrs={"rows": 3}),
         "report_competitors": forms.Textarea(attrs={"rows": 5}),
         "report_customer_needs": forms.Textarea(attrs={"rows": 5}),
@@ -142,10 +145,7 @@ class ResearchPlan(WorkflowModel):
     budget_total = models.DecimalField(
         _("budget total (yuan)"), max_digits=14, decimal_places=2, default=0, editable=False
     )
-    # 《市场调研问卷》 and 《市场信息收集表》
-    questionnaire = models.TextField(
-        _("questionnaire: one question a line"), blank=True, max_length=SECTION
-    )
+    # 《市场信息收集表》 (the questionnaire, 《市场调研问卷》, is the plan's Question rows)
     collection_notes = models.TextField(
         _("notes on the information-collection form"), blank=True, max_length=SECTION
     )
@@ -177,13 +177,17 @@ class ResearchPlan(WorkflowModel):
     def budgeted(self) -> bool:
         return self.kind in self.BUDGETED
 
-    def questions(self) -> list[str]:
-        return [q.strip() for q in self.questionnaire.splitlines() if q.strip()]
-
     def page_context(self, user: Any) -> dict[str, Any]:
-        tasks = list(self.tasks.select_related("owner").order_by("due_date", "pk"))
+        tasks = list(
+            self.tasks.select_related("owner")
+            .prefetch_related(answers_with_questions())
+            .order_by("due_date", "pk")
+        )
+        questions = list(self.questions.all())
         return {
             "budget_lines": list(self.budget_lines.all()),
+            "questions": questions,
+            "summary": answer_summary(self, questions),
             "tasks": tasks,
             "tasks_open": sum(1 for t in tasks if not t.is_final),
             "revisions": list(self.report_revisions.select_related("submitted_by", "approved_by")),
@@ -361,11 +365,12 @@ class ResearchPlan(WorkflowModel):
             label=_("Issue the questionnaire and the collection form"),
             roles=["marketing_manager"],
             rule=OwnerOnly("owner"),
-            fields=["questionnaire", "collection_notes"],
-            required=["questionnaire", "collection_notes"],
+            fields=["collection_notes"],
+            required=["collection_notes"],
             form="research.forms.MaterialsForm",
             attachments=True,
             due=WorkingDays(3),
+            effect="research.services.questions_save",
         ),
     )
     def issue_materials(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -581,7 +586,6 @@ class ResearchTask(WorkflowModel):
         "price_info": forms.Textarea(attrs={"rows": 3}),
         "customer_needs": forms.Textarea(attrs={"rows": 4}),
         "special_requirements": forms.Textarea(attrs={"rows": 3}),
-        "answers": forms.Textarea(attrs={"rows": 5}),
     }
 
     history = AdminHistory()  # changes made in the admin
@@ -611,7 +615,6 @@ class ResearchTask(WorkflowModel):
     special_requirements = models.TextField(
         _("special requirements"), blank=True, max_length=SECTION
     )
-    answers = models.TextField(_("questionnaire results"), blank=True, max_length=SECTION)
 
     class Meta(WorkflowModel.Meta):
         verbose_name = _("research task")
@@ -625,7 +628,8 @@ class ResearchTask(WorkflowModel):
         return f"{self.plan.title} · {self.area}"
 
     def page_context(self, user: Any) -> dict[str, Any]:
-        return {"questions": self.plan.questions()}
+        given = {a.question_id: a.value for a in self.answers.all()}
+        return {"questions": [(q, given.get(q.pk)) for q in self.plan.questions.all()]}
 
     def clean(self) -> None:
         super().clean()
@@ -648,11 +652,12 @@ class ResearchTask(WorkflowModel):
                 "price_info",
                 "customer_needs",
                 "special_requirements",
-                "answers",
             ],
             required=["competitor_info", "product_info", "price_info", "customer_needs"],
+            form="research.forms.FindingsForm",
             attachments=True,
             due=WorkingDays(2),
+            effect="research.services.answers_save",
         ),
     )
     def submit_findings(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -726,3 +731,89 @@ def task_problems(
             "date": plan.period_end.isoformat()
         }
     return problems
+
+
+class Question(models.Model):
+    """One question of the plan's questionnaire (《市场调研问卷》), written by the
+    marketing manager when issuing it and fixed once the fieldwork starts."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Free text")
+        CHOICE = "choice", _("Single choice")
+        SCALE = "scale", _("Scale of 1 to 5")
+
+    plan = models.ForeignKey(ResearchPlan, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("number"), editable=False)
+    text = models.CharField(_("question"), max_length=MAX_QUESTION)
+    kind = models.CharField(
+        _("kind of answer"), max_length=10, choices=Kind.choices, default=Kind.TEXT
+    )
+    choices = models.TextField(
+        _("choices: one a line"), blank=True, max_length=MAX_CHOICES * (MAX_CHOICE + 1)
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "position"], name="unique_question")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.text}"
+
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+
+class Answer(models.Model):
+    """A key-account manager's answer to one question, filed with the task's
+    findings: free text, one of the question's choices, or 1 to 5."""
+
+    task = models.ForeignKey(ResearchTask, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.TextField(_("answer"), max_length=SECTION)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["task", "question__position"]
+        constraints = [models.UniqueConstraint(fields=["task", "question"], name="unique_answer")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def answers_with_questions() -> models.Prefetch:
+    """A task's answers in the questions' order, each with its question."""
+    return models.Prefetch(
+        "answers", queryset=Answer.objects.select_related("question").order_by("question__position")
+    )
+
+
+def answer_summary(plan: ResearchPlan, questions: list[Question]) -> list[dict[str, Any]]:
+    """Per question, the answers of the plan's accepted tasks: how many, how
+    many chose each choice, the mean of a scale (two decimals), in one query."""
+    counts: dict[int, dict[str, int]] = {q.pk: {} for q in questions}
+    rows = (
+        Answer.objects.filter(task__plan=plan, task__state=ResearchTask.State.ACCEPTED)
+        .values_list("question_id", "value")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    for question_id, value, n in rows:
+        if question_id in counts:
+            counts[question_id][value] = n
+    summary = []
+    for q in questions:
+        given = counts[q.pk]
+        total = sum(given.values())
+        row: dict[str, Any] = {"question": q, "answered": total, "counts": [], "mean": None}
+        if q.kind == Question.Kind.CHOICE:
+            row["counts"] = [(c, given.get(c, 0)) for c in q.choice_list()]
+        elif q.kind == Question.Kind.SCALE:
+            row["counts"] = [(str(v), given.get(str(v), 0)) for v in SCALE]
+            scored = sum(v * given.get(str(v), 0) for v in SCALE)
+            if total:
+                row["mean"] = (Decimal(scored) / total).quantize(CENT)
+        summary.append(row)
+    return summary

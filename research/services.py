@@ -15,7 +15,7 @@ from workflows.services import (
     transition_follow,
 )
 
-from .models import BudgetLine, ReportRevision, ResearchPlan, ResearchTask
+from .models import Answer, BudgetLine, Question, ReportRevision, ResearchPlan, ResearchTask
 
 
 def budget_save(*, record: ResearchPlan, user: AbstractBaseUser, data: dict[str, Any]) -> None:
@@ -24,6 +24,25 @@ def budget_save(*, record: ResearchPlan, user: AbstractBaseUser, data: dict[str,
     BudgetLine.objects.bulk_create(
         BudgetLine(plan=record, position=n, item=item, amount=amount)
         for n, (item, amount) in enumerate(data["budget"], start=1)
+    )
+
+
+def questions_save(*, record: ResearchPlan, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    """Write the questionnaire's questions as the step's form has them. The
+    step is taken before the fieldwork: no task has answered yet, and none
+    may change them after."""
+    record.questions.all().delete()
+    Question.objects.bulk_create(
+        Question(plan=record, position=n, text=text, kind=kind, choices=choices)
+        for n, (text, kind, choices) in enumerate(data["questions"], start=1)
+    )
+
+
+def answers_save(*, record: ResearchTask, user: AbstractBaseUser, data: dict[str, Any]) -> None:
+    """Replace the task's answers with the findings' (a returned task answers again)."""
+    record.answers.all().delete()
+    Answer.objects.bulk_create(
+        Answer(task=record, question=question, value=value) for question, value in data["answers"]
     )
 
 

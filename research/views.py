@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from workflows.rights import read_record
 
-from .models import ReportRevision, ResearchPlan
+from .models import ReportRevision, ResearchPlan, answer_summary, answers_with_questions
 
 
 @require_safe
@@ -22,9 +22,15 @@ def report_print(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
         plan=plan,
         revision=revision,
     )
-    tasks = list(plan.tasks.select_related("owner").filter(state="accepted").order_by("pk"))
+    tasks = list(
+        plan.tasks.select_related("owner")
+        .prefetch_related(answers_with_questions())
+        .filter(state="accepted")
+        .order_by("pk")
+    )
+    summary = answer_summary(plan, list(plan.questions.all()))
     return render(
         request,
         "research/report_print.html",
-        {"record": plan, "report": report, "tasks": tasks},
+        {"record": plan, "report": report, "tasks": tasks, "summary": summary},
     )

@@ -79,7 +79,8 @@ def test_research_plan_goes_from_draft_to_completed_across_the_roles(
         manager,
         "issue_materials",
         "Fieldwork",
-        questionnaire="Which brands do you stock?\nWhat price range sells best?",
+        question_1="Which brands do you stock?",
+        question_2="What price range sells best?",
         collection_notes="One form per customer visited.",
     )
 
@@ -108,6 +109,8 @@ def test_research_plan_goes_from_draft_to_completed_across_the_roles(
         "product_info": "Glass outsells steel two to one.",
         "price_info": "150 to 250 yuan.",
         "customer_needs": "Shorter delivery.",
+        "answer_1": "A, B, C",
+        "answer_2": "150 to 250 yuan.",
     }.items():
         modal.locator(f'[name="submit_findings-{name}"]').fill(value)
     modal.locator('[data-confirm="submit_findings"]').click()
