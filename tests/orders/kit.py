@@ -332,7 +332,8 @@ KITS = [
 ]
 
 
+from tests.orders.change_kit import CHANGE_KITS  # noqa: E402
 from tests.orders.return_kit import RETURN_KITS  # noqa: E402
 from tests.orders.supply_kit import SUPPLY_KITS  # noqa: E402
 
-KITS += RETURN_KITS + SUPPLY_KITS
+KITS += RETURN_KITS + SUPPLY_KITS + CHANGE_KITS
