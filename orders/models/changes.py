@@ -39,6 +39,7 @@ from workflows.revisions import (
     revision_unique,
     snapshot,
 )
+from workflows.roles import role_label
 from workflows.validators import PAST_DATE
 
 # The departments that review each item of the order again when it changes
@@ -289,6 +290,33 @@ class ContractChange(WorkflowModel):
         proposed = {line.position: line for line in self.lines.all()}
         return shipping_problems(current, proposed, shipped)
 
+    def page_context(self, user: Any) -> dict[str, Any]:
+        """The proposed lines, the departments asked again, and the difference:
+        against the order as it is now while the change is open, between the
+        revisions it made once applied, none once refused or withdrawn."""
+        context: dict[str, Any] = {
+            "proposed_lines": list(self.lines.all()),
+            "asked_labels": [role_label(r) for r in self.asked],
+        }
+        if self.applied_revision_id:
+            after = self.applied_revision
+            before = (
+                OrderRevision.objects.filter(record_id=self.order_id, number__lt=after.number)
+                .order_by("-number")
+                .first()
+            )
+            if before is not None:
+                context.update(
+                    difference=after.diff_from(before), before=before.label, after=after.label
+                )
+        elif not self.is_final:
+            context.update(
+                difference=self.difference(),
+                before=_("the order now"),
+                after=_("as changed"),
+            )
+        return context
+
     @property
     def asked(self) -> list[str]:
         return [r for r in self.review_roles.split(",") if r]
@@ -452,7 +480,7 @@ def shipping_problems(
         elif new.quantity < done:
             problems.append(
                 str(_("Line %(n)s: the quantity cannot be below the %(q)s already shipped."))
-                % {"n": position, "q": done.normalize()}
+                % {"n": position, "q": f"{done.normalize():f}"}
             )
     return problems
 

@@ -96,7 +96,7 @@ CHANGE_KITS = [
         factory=ChangeFactory,
         step_data=CHANGE_STEP_DATA,
         effects={
-            "change_approve": lambda r, u: r.asked == ["finance"],
+            "change_approve": lambda r, u: "finance" in r.asked,
             "change_apply": lambda r, u: (
                 r.applied_revision is not None
                 and r.order.lines.get(position=1).unit_price == Decimal("13.00")
