@@ -71,6 +71,10 @@ CHANGEABLE_STATES = frozenset(
         Order.State.SHIPPING,
     }
 )
+# The order's states after those in which it may be changed.
+SINCE_CONFIRMED = frozenset(
+    {Order.State.SHIPPED, Order.State.PAID, Order.State.CLOSED, Order.State.CANCELLED}
+)
 OPEN_CHANGE_STATES = ("drafted", "manager_review", "re_review", "customer")
 
 
@@ -553,3 +557,24 @@ class OrderRevision(RevisionBase):
         verbose_name = _("order revision")
         verbose_name_plural = _("order revisions")
         constraints = [revision_unique("orders_orderrevision")]
+
+
+def order_change_context(order: Order, user: Any) -> dict[str, Any]:
+    """What the order's page shows of its changes: the changes, its revisions
+    (each with the change that made it), and whether the user may draft one.
+    Before the order is confirmed it has neither, and nothing is read."""
+    if order.state not in CHANGEABLE_STATES and order.state not in SINCE_CONFIRMED:
+        return {}
+    changes = list(order.changes.order_by("created_at", "pk"))
+    made_by = {c.applied_revision_id: c for c in changes if c.applied_revision_id}
+    revisions = [
+        (revision, made_by.get(revision.pk))
+        for revision in order.revisions.select_related("created_by").order_by("number")
+    ]
+    return {
+        "contract_changes": changes,
+        "order_revisions": revisions,
+        "may_change": order.state in CHANGEABLE_STATES
+        and user.has_perm("orders.add_contractchange")
+        and not any(c.state in OPEN_CHANGE_STATES for c in changes),
+    }

@@ -392,6 +392,9 @@ class Order(PaymentTerms, WorkflowModel):
             and user.has_perm("orders.add_shippingnotice"),
             "may_invoice": self.state in INVOICING_OPEN and user.has_perm("orders.add_invoice"),
         }
+        from orders.models.changes import order_change_context
+
+        context.update(order_change_context(self, user))
         if self.state in SHIPPING_SEEN:
             ShippingNotice, ShippingLine = _model("ShippingNotice"), _model("ShippingLine")
             sums = {

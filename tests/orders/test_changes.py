@@ -229,6 +229,20 @@ def test_a_finance_only_change_applies_as_rev_a_readable_as_approved(
     assert rev_a.snapshot["lines"][1]["spec"] == "VF-500"
 
 
+def test_the_order_page_shows_its_changes_and_revisions(role_user, client_for, walker):
+    order = OrderFactory(state="confirmed", salesperson=role_user("sales"))
+    client = client_for(role_user("sales_assistant"))
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="new-change"' in page
+    change = ChangeFactory(order=order, state="customer")
+    change = walker.take(change, "change_apply", CONFIRMATION)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert change.reference in page and "Rev A" in page and "Original" in page
+    assert 'data-testid="new-change"' in page  # the change is decided: another may follow
+    shown = client.get(change.get_absolute_url()).content.decode()
+    assert 'data-testid="change-difference"' in shown and "13.00" in shown
+
+
 def test_a_refused_change_leaves_the_order_as_it_was(reviewed_order, walker, role_user):
     order = reviewed_order
     before = order_as_is(order)
