@@ -89,7 +89,6 @@ def carry_forward(*, record: ContractChange, user: Any, data: dict[str, Any]) ->
                 comment=_("Carried forward: approved on %(date)s; this change does not concern it.")
                 % {"date": date_format(previous.signed_at, "Y-m-d")}
                 + (f"\n{previous.comment}" if previous.comment else ""),
-                signed_at=previous.signed_at,
             )
         )
     SignOff.objects.bulk_create(carried)
