@@ -3,16 +3,20 @@ of an order, its lines prefilled from the order."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from workflows.models import SignOff
 from workflows.rights import readable
-from workflows.views import WorkflowCreateView
+from workflows.roles import role_label
+from workflows.views import WorkflowCreateView, WorkflowPrintView
 
 from .change_forms import ChangeProposal
 from .change_services import change_draft
@@ -88,3 +92,35 @@ class ChangeCreateView(WorkflowCreateView):
                 return redirect(record)
         messages.error(request, _("Please correct the errors below."))
         return self.render_change(order, proposal, status=400)
+
+
+class ChangePrintView(WorkflowPrintView):
+    """The contract change (合同更改单) as printed: the proposal, its difference
+    and the re-review's decisions."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.get_record(pk)
+        sign_offs = [
+            SimpleNamespace(
+                role_label=role_label(s.role),
+                get_decision_display=s.get_decision_display,
+                user=s.user,
+                signed_at=s.signed_at,
+                comment=s.comment,
+            )
+            for s in SignOff.objects.filter(
+                content_type=ContentType.objects.get_for_model(ContractChange),
+                object_id=record.pk,
+                state=ContractChange.State.RE_REVIEW,
+            ).select_related("user")
+        ]
+        return render(
+            request,
+            "orders/contractchange_print.html",
+            {
+                "record": record,
+                "opts": record._meta,
+                "sign_offs": sign_offs,
+                **record.page_context(request.user),
+            },
+        )

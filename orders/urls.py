@@ -8,7 +8,7 @@ from workflows.views import (
     WorkflowPrintView,
 )
 
-from .change_views import ChangeCreateView
+from .change_views import ChangeCreateView, ChangePrintView
 from .drawing_views import SupplyPrintView
 from .models import (
     ContractChange,
@@ -94,7 +94,7 @@ urlpatterns = [
         list_view=WorkflowListView,
         detail_view=WorkflowDetailView,
         create_view=ChangeCreateView,
-        print_view=WorkflowPrintView,
+        print_view=ChangePrintView,
         prefix="changes/",
         initkwargs={"model": ContractChange},
     ),

@@ -241,6 +241,12 @@ def test_the_order_page_shows_its_changes_and_revisions(role_user, client_for, w
     assert 'data-testid="new-change"' in page  # the change is decided: another may follow
     shown = client.get(change.get_absolute_url()).content.decode()
     assert 'data-testid="change-difference"' in shown and "13.00" in shown
+    printed = client.get(
+        f"/orders/changes/{change.pk}/print/", headers={"accept-language": "zh-hans"}
+    )
+    text = printed.content.decode()
+    assert printed.status_code == 200
+    assert "合同更改单" in text and change.reference in text and "13.00" in text
 
 
 def test_a_refused_change_leaves_the_order_as_it_was(reviewed_order, walker, role_user):
