@@ -499,7 +499,7 @@ class ChangeLine(models.Model):
         on_delete=models.CASCADE,
         related_name="lines",
     )
-    position = models.PositiveSmallIntegerField(_("line"))
+    position = models.PositiveSmallIntegerField(_("line"), editable=False)
     product = models.CharField(_("product"), max_length=200)
     spec = models.CharField(_("model / specification"), max_length=200, blank=True)
     unit = models.CharField(_("unit"), max_length=20)
