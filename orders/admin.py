@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from workflows.admin import WorkflowAdmin, register_process
 
 from .models import (
+    ContractChange,
     Customer,
     CustomerContact,
     CustomerReturn,
@@ -21,7 +22,7 @@ from .models import (
 )
 
 register_process(Order, ShippingNotice, Invoice)
-register_process(CustomerReturn, CustomerSupply)
+register_process(CustomerReturn, CustomerSupply, ContractChange)
 
 
 class ContactInline(admin.TabularInline):

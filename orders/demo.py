@@ -15,7 +15,7 @@ from workflows.models import EscalationRule, SignOff
 from workflows.services import record_start, signoff_record, transition_perform
 from workflows.walker import PathItem, SignAll, Walker
 
-from . import quotation_demo, return_demo, supply_demo
+from . import change_demo, quotation_demo, return_demo, supply_demo
 from .models import (
     Customer,
     CustomerContact,
@@ -310,6 +310,7 @@ def _orders(users: dict[str, AbstractBaseUser]) -> bool:
                 SHIPPING[i](order, users, walker)
         return_demo.load(users)
         supply_demo.load(users)
+        change_demo.load(users)
         for role in ("finance", "sales"):
             EscalationRule.objects.get_or_create(
                 role=role,

@@ -8,8 +8,17 @@ from workflows.views import (
     WorkflowPrintView,
 )
 
+from .change_views import ChangeCreateView, ChangePrintView
 from .drawing_views import SupplyPrintView
-from .models import CustomerReturn, CustomerSupply, Invoice, Order, Quotation, ShippingNotice
+from .models import (
+    ContractChange,
+    CustomerReturn,
+    CustomerSupply,
+    Invoice,
+    Order,
+    Quotation,
+    ShippingNotice,
+)
 from .quotation_views import QuotationCostView, QuotationEditView, QuotationPrintView
 from .return_views import ReturnCreateView, ReturnPrintView
 from .views import (
@@ -79,6 +88,15 @@ urlpatterns = [
         print_view=ReturnPrintView,
         prefix="returns/",
         initkwargs={"model": CustomerReturn},
+    ),
+    *workflow_urls(
+        "contractchange",
+        list_view=WorkflowListView,
+        detail_view=WorkflowDetailView,
+        create_view=ChangeCreateView,
+        print_view=ChangePrintView,
+        prefix="changes/",
+        initkwargs={"model": ContractChange},
     ),
     *workflow_urls(
         "customersupply",

@@ -2,6 +2,13 @@
 the customers every process refers to: one module per part, every name importable
 from ``orders.models``."""
 
+from orders.models.changes import (
+    REVIEW_DEPARTMENTS,
+    ChangeLine,
+    ContractChange,
+    OrderRevision,
+    departments_for,
+)
 from orders.models.common import (
     CENT,
     MAX_AMOUNT,
@@ -73,9 +80,12 @@ __all__ = [
     "MAX_QUANTITY",
     "NOTICE_IN_PROGRESS",
     "ORDER_READERS",
+    "REVIEW_DEPARTMENTS",
     "SHIPPING_OPEN",
     "SHIPPING_SEEN",
+    "ChangeLine",
     "ContactLog",
+    "ContractChange",
     "CreditNote",
     "Customer",
     "CustomerContact",
@@ -86,6 +96,7 @@ __all__ = [
     "MajorOrderThreshold",
     "Order",
     "OrderLine",
+    "OrderRevision",
     "Payment",
     "PaymentTerms",
     "Quotation",
@@ -96,6 +107,7 @@ __all__ = [
     "ShippingNotice",
     "SuppliedItem",
     "balance_zero",
+    "departments_for",
     "has_lines",
     "major_order",
     "money",

@@ -35,6 +35,7 @@ from workflows.declarations import (
     step,
 )
 from workflows.models import AdminHistory, ReferenceCounter, WorkflowModel
+from workflows.revisions import RevisionLines
 from workflows.rights import may_take
 from workflows.validators import FUTURE_DATE, PAST_DATE
 
@@ -184,6 +185,15 @@ class Order(PaymentTerms, WorkflowModel):
     list_filterset = "orders.filters.OrderFilter"  # the total's and the order date's ranges
     list_related = ("customer", "salesperson")
     record_related = ("customer", "salesperson", "approved_by", "leader_approved_by")
+    # What a revision of the order holds (orders.OrderRevision): the terms a
+    # contract change (orders.models.changes) may change.
+    revision_fields = ("deposit_percent", "payment_days", "total")
+    revision_lines = RevisionLines(
+        "lines",
+        key="position",
+        fields=("product", "spec", "unit", "quantity", "unit_price", "tax_rate"),
+    )
+    revision_model = "orders.OrderRevision"
     sign_off_steps = {
         State.CONTRACT_REVIEW: SignOffStep(
             roles=("tech", "pmc", "qa", "finance"),
@@ -382,6 +392,9 @@ class Order(PaymentTerms, WorkflowModel):
             and user.has_perm("orders.add_shippingnotice"),
             "may_invoice": self.state in INVOICING_OPEN and user.has_perm("orders.add_invoice"),
         }
+        from orders.models.changes import order_change_context
+
+        context.update(order_change_context(self, user))
         if self.state in SHIPPING_SEEN:
             ShippingNotice, ShippingLine = _model("ShippingNotice"), _model("ShippingLine")
             sums = {

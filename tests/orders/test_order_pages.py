@@ -11,7 +11,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Customer, CustomerReturn, DeliveryBatch, Invoice, Order, ShippingNotice
+from orders.models import (
+    ContractChange,
+    Customer,
+    CustomerReturn,
+    DeliveryBatch,
+    Invoice,
+    Order,
+    ShippingNotice,
+)
 from samples.models import Board
 from tests.factories import CustomerFactory
 from tests.kits import snapshot
@@ -241,12 +249,13 @@ def test_the_customer_page_lists_the_customers_samples_boards_and_orders(role_us
     assert elsewhere.reference not in html
     assert colleagues.reference not in html  # the samples' read scope
     # Finance takes no part in samples, boards or customers' drawings: it sees
-    # the orders, their shipping notices, invoices and returns only.
+    # the orders, their contract changes, shipping notices, invoices and returns only.
     finance = client_for(role_user("finance")).get(
         reverse("orders:customer_detail", args=[customer.pk])
     )
     assert [s["model"] for s in finance.context["sections"]] == [
         Order,
+        ContractChange,
         ShippingNotice,
         Invoice,
         CustomerReturn,
@@ -277,7 +286,8 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
         client,
         reverse("orders:customer_detail", args=[customer.pk]),
         django_assert_max_num_queries,
-        20,  # 12, and the notices', invoices', returns', drawings', complaints' and receivables' 8
+        21,  # 12, and the changes', notices', invoices', returns', drawings', complaints' and
+        # receivables' 9
     )
     printed, _ = get_within_queries(
         client,

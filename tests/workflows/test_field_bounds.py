@@ -44,6 +44,7 @@ ZERO_ALLOWED: dict[str, str] = {
     # Payment terms: 0 days after the invoice is payment on invoice (cash on delivery).
     "orders.Customer.payment_days": "payment due on the invoice's day",
     "orders.Order.payment_days": "payment due on the invoice's day",
+    "orders.ContractChange.payment_days": "payment due on the invoice's day",
     "orders.Quotation.payment_days": "payment due on the invoice's day",
 }
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('complaints', '0001_initial'),
-        ('orders', '0008_quotations'),
+        ('orders', '0009_contract_changes'),
     ]
 
     operations = [
