@@ -286,6 +286,8 @@ class InboxFilter:
     waiting: Q | None
     steps: tuple[tuple[Transition, Q, Q | None], ...]
     sign: Q | None
+    # The states the user signs in (those of ``sign``).
+    sign_states: frozenset[str] = frozenset()
 
 
 def _met(model: type[WorkflowModel], transition: Transition) -> Q | None:
@@ -309,7 +311,7 @@ def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFil
             steps.append((t, clause & met, clause & ~met))
     roles = user_roles(user)
     ct = ContentType.objects.get_for_model(model)
-    signs = []
+    signs: list[tuple[frozenset[str] | None, Q]] = []
     for state, spec in model.sign_off_steps.items():
         mine = set(spec.roles) & roles
         if not mine:
@@ -320,14 +322,50 @@ def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFil
             step_seq=OuterRef("step_seq"),
             role__in=mine,
         )
-        signs.append(Q(state=state) & ~Exists(signed))
+        signs.append((frozenset({state}), Q(state=state) & ~Exists(signed)))
     if not steps and not signs:
         return None
-    sign = reduce(or_, signs) if signs else None
-    todo = reduce(or_, [now for _t, now, _later in steps] + signs)
-    later = [w for _t, _now, w in steps if w is not None]
-    waiting = reduce(or_, later) & ~todo if later else None
-    return InboxFilter(todo, waiting, tuple(steps), sign)
+    sign = reduce(or_, [q for _s, q in signs]) if signs else None
+    nows = [(source_states(t), now) for t, now, _later in steps] + signs
+    todo = reduce(or_, _distinct([q for _s, q in nows]))
+    later = [(source_states(t), w) for t, _now, w in steps if w is not None]
+    waiting = None
+    if later:
+        waiting = reduce(or_, _distinct([w for _s, w in later]))
+        # A record waits on others when no step of the user's is possible on it
+        # now; only the steps taken from the states it can be in need saying so.
+        in_later = _union([s for s, _w in later])
+        overlapping = [q for s, q in nows if _overlap(s, in_later)]
+        if overlapping:
+            waiting &= ~reduce(or_, _distinct(overlapping))
+    sign_states = frozenset(st for s, _q in signs if s for st in s)
+    return InboxFilter(todo, waiting, tuple(steps), sign, sign_states)
+
+
+def source_states(transition: Transition) -> frozenset[str] | None:
+    """The states a transition is taken from, or None for any (``*``, ``+``)."""
+    if transition.source in ("*", "+"):
+        return None
+    return frozenset({transition.source})
+
+
+def _distinct(clauses: list[Q]) -> list[Q]:
+    """The clauses without repeats (two steps taken on the same records)."""
+    found: list[Q] = []
+    for clause in clauses:
+        if clause not in found:
+            found.append(clause)
+    return found
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    if any(s is None for s in sets):
+        return None
+    return frozenset().union(*sets)  # type: ignore[arg-type]
+
+
+def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or b is None or bool(a & b)
 
 
 def actionable(model: type[WorkflowModel], user: AbstractBaseUser) -> QuerySet | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -44,8 +44,11 @@ from .models import (
     admin_history,
 )
 from .registry import process_models, transition_codename
-from .rights import InboxFilter, actionable, inbox_filter, user_roles
+from .rights import InboxFilter, actionable, inbox_filter, source_states, user_roles
 from .roles import role_label
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
 
 # --- Sign-offs and who the step waits on -------------------------------------------------
 
@@ -343,24 +346,46 @@ def _flag(clause: Q) -> Case:
 
 class _Part:
     """One part (``todo`` or ``waiting``) of a process's inbox as a query whose
-    rows say which of the user's steps each one is about."""
+    rows say which of the user's steps each one is about.
+
+    A step is told by the record's state when no other step of the part (nor
+    the user's signature) is taken from that state; only the steps that share
+    a state with another are told by a flag the query computes."""
 
     def __init__(self, model: type[WorkflowModel], found: InboxFilter, part: str) -> None:
         self.model, self.part = model, part
-        flags: dict[str, Any] = {}
-        self.steps: list[tuple[str, Any]] = []
-        for i, (t, now, later) in enumerate(found.steps):
+        # (flag or None, the step's transition, its source states or None for any)
+        candidates: list[tuple[Q, Transition, frozenset[str] | None]] = []
+        for t, now, later in found.steps:
             clause = now if part == "todo" else later
-            if clause is None:
-                continue
-            flags[f"_wf_step{i}"] = _flag(clause)
-            self.steps.append((f"_wf_step{i}", t))
+            if clause is not None:
+                candidates.append((clause, t, source_states(t)))
         self.sign = part == "todo" and found.sign is not None
-        if self.sign:
+        sign_states = found.sign_states if self.sign else frozenset()
+
+        def shared(i: int, clause: Q, states: frozenset[str] | None) -> bool:
+            # Another step from one of its states that may not be possible when it is.
+            others = [s for j, (c, _t, s) in enumerate(candidates) if j != i and c != clause]
+            if self.sign:
+                others.append(sign_states)
+            return any(_meets(states, s) for s in others)
+
+        flags: dict[str, Any] = {}
+        self.steps: list[tuple[str | None, Transition, frozenset[str] | None]] = []
+        for i, (clause, t, states) in enumerate(candidates):
+            flag = None
+            if shared(i, clause, states):
+                flag = f"_wf_step{i}"
+                flags[flag] = _flag(clause)
+            self.steps.append((flag, t, states))
+        self.sign_flag: str | None = None
+        self.sign_states = sign_states
+        if self.sign and any(_meets(s, sign_states) for _c, _t, s in candidates):
+            self.sign_flag = "_wf_sign"
             flags["_wf_sign"] = _flag(found.sign)
         where = found.todo if part == "todo" else found.waiting
-        qs = model.objects.filter(where).exclude(state__in=model.final_states)
-        qs = qs.select_related(*model.subject_related).annotate(**flags)
+        self.base = model.objects.filter(where).exclude(state__in=model.final_states)
+        qs = self.base.select_related(*model.subject_related).annotate(**flags)
         if part == "waiting":
             qs = qs.prefetch_related("sign_offs")
         self.qs = by_deadline(qs)
@@ -370,17 +395,29 @@ class _Part:
         records = list(records)
         for record in records:
             names: list[Any] = []
-            if self.sign and getattr(record, "_wf_sign", False):
+            if self.sign and _holds(record, self.sign_flag, self.sign_states):
                 names.append(sign_label(record))
             seen: set[str] = set()
-            for flag, t in self.steps:
-                if getattr(record, flag, False) and t.name not in seen:
+            for flag, t, states in self.steps:
+                if _holds(record, flag, states) and t.name not in seen:
                     seen.add(t.name)
                     names.append(step_of(t).label)
             record.inbox_steps = names
             if self.part == "waiting":
                 record.waiting_on = waiting_for(record)
         return records
+
+
+def _meets(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or b is None or bool(a & b)
+
+
+def _holds(record: WorkflowModel, flag: str | None, states: frozenset[str] | None) -> bool:
+    """Whether a row of a part is about a step (or signature): its flag when the
+    query computed one, else its state."""
+    if flag is not None:
+        return bool(getattr(record, flag, False))
+    return states is None or record.state in states
 
 
 def inbox_part(
@@ -398,7 +435,7 @@ def _first(part: _Part | None, limit: int) -> tuple[int, list[Any]]:
     if part is None:
         return 0, []
     records = part.label(part.qs[:limit])
-    count = len(records) if len(records) < limit else part.qs.count()
+    count = len(records) if len(records) < limit else part.base.count()
     return count, records
 
 

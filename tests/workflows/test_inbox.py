@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.testflows.kit import JobFactory
-from tests.testflows.models import Job
+from tests.testflows.kit import JobFactory, ReviewFactory
+from tests.testflows.models import Job, Review
 from workflows.models import Escalation
 from workflows.rights import actionable, waiting_on_others
 from workflows.selectors import INBOX_PAGE, inbox, waiting_on
@@ -69,6 +69,41 @@ def test_an_owner_reads_every_step_open_to_them(client_for):
     ((_section, row),) = response.context["rows"]
     # Cancelling is possible but kept out of the inbox: it is not named.
     assert texts(row.inbox_steps) == ["Record a follow-up", "Accept", "Reject"]
+
+
+def test_a_step_sharing_its_state_with_the_users_signature_is_named_only_when_possible(
+    role_user, client_for
+):
+    # The requester also signs for QA: in "rejected" their signature is owed now
+    # (so the record is to do, not waiting), while their own step waits for the
+    # signatures and is not named.
+    owner = role_user("sales", "qa")
+    record = JobFactory(state="rejected", requester=owner)
+    client = client_for(owner)
+
+    response = client.get(INBOX)
+    ((_section, row),) = response.context["rows"]
+    assert texts(row.inbox_steps) == ["Sign: Rejection received by QA and the workshop"]
+    assert response.context["waiting"] == []
+
+    sign(record, owner, "qa")
+    response = client.get(INBOX)
+    assert response.context["rows"] == []
+    ((_section, row),) = response.context["waiting"]
+    assert texts(row.inbox_steps) == ["Redo as a new job"]
+    assert texts(row.waiting_on) == ["Sample room"]
+
+
+def test_steps_of_different_states_are_named_by_the_state(role_user, client_for):
+    # pmc takes "Take back" from "outsourced" and its own step from "working":
+    # each row names the step of its state alone.
+    pmc = role_user("pmc")
+    working, outsourced = JobFactory(state="working"), JobFactory(state="outsourced")
+
+    rows = dict((r, texts(r.inbox_steps)) for _s, r in client_for(pmc).get(INBOX).context["rows"])
+
+    assert rows[outsourced] == ["Take back"]
+    assert len(rows[working]) == 1 and rows[working] != ["Take back"]
 
 
 # --- A step that waits on others is not "to do" -----------------------------------------
@@ -171,6 +206,32 @@ def test_waiting_on_is_built_on_waiting_roles(role_user):
 
 
 # --- Pages of each part, in a fixed number of queries -----------------------------------
+
+
+def test_the_inbox_shows_the_most_urgent_page_across_processes(role_user, client_for):
+    user = role_user("sales_assistant", "creative")
+    # Interleaved deadlines, so that the page holds some of each.
+    jobs = [JobFactory(step_due_at=timezone.now() + dt.timedelta(days=2 * i)) for i in range(20)]
+    reviews = [
+        ReviewFactory(step_due_at=timezone.now() + dt.timedelta(days=2 * i + 1)) for i in range(20)
+    ]
+
+    response = client_for(user).get(INBOX)
+
+    rows = response.context["rows"]
+    assert len(rows) == INBOX_PAGE
+    due = [r.step_due_at for _s, r in rows]
+    assert due == sorted(due)
+    sections = {s.model: s for s in response.context["sections"]}
+    assert (sections[Job].count, sections[Review].count) == (len(jobs), len(reviews))
+    shown = {model: len(s.records) for model, s in sections.items() if model in (Job, Review)}
+    assert sum(shown.values()) == INBOX_PAGE
+    html = response.content.decode()
+    assert all(shown.values())  # both processes have rows among the most urgent
+    for model in (Job, Review):
+        key = model._meta.label_lower
+        assert (f'data-testid="more-{key}"' in html) == (shown[model] < 20)
+        assert (f"the first {shown[model]} of 20 shown" in html) == (shown[model] < 20)
 
 
 def crowd(requester: Any, n: int) -> None:

@@ -2,7 +2,8 @@
 
 Three parts: the records waiting for the user (what they can do now), those
 where the user's step waits on others, and, for a manager, the steps
-escalated to them. The first page of each shows on the inbox; each process's
+escalated to them. The most urgent page of each, across the processes, shows
+on the inbox, with how many more each process has; each process's
 part (``?process=<app.model>``, with ``&part=waiting``) and the escalations
 (``?part=escalated``) have pages of their own. Every part makes a fixed
 number of queries, however many records there are.
@@ -68,8 +69,13 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
                 waiting = [(section, r) for r in section.waiting]
     else:
         part = "todo"
-        rows = _by_deadline([(s, r) for s in sections for r in s.records])
-        waiting = _by_deadline([(s, r) for s in sections for r in s.waiting])
+        # The most urgent page across the processes; each section keeps the rows
+        # shown of it, so that it says how many more it has.
+        rows = _by_deadline([(s, r) for s in sections for r in s.records])[:INBOX_PAGE]
+        waiting = _by_deadline([(s, r) for s in sections for r in s.waiting])[:INBOX_PAGE]
+        for s in sections:
+            s.records = [r for owner, r in rows if owner is s]
+            s.waiting = [r for owner, r in waiting if owner is s]
         escalations = with_records(escalations_open(user)[:INBOX_PAGE])
         escalation_count = len(escalations)
         if escalation_count == INBOX_PAGE:
