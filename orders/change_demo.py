@@ -17,13 +17,16 @@ from .change_services import change_draft
 from .models import ContractChange, Order
 from .models.changes import CHANGEABLE_STATES
 
-FIELDS: dict[str, Any] = {
-    "change_apply": lambda: {
+
+def _confirmation() -> dict[str, Any]:
+    return {
         "customer_confirmed_by": "黄先生（采购部）",
         "customer_confirmed_on": timezone.localdate(),
         "customer_confirmed_via": "客户签回合同更改单（电子邮件）",
-    },
-}
+    }
+
+
+FIELDS: dict[str, Any] = {"change_apply": _confirmation, "change_apply_ack": _confirmation}
 
 
 def _fields(model: type, name: str) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
     plans = [
         (
             {"reason": "不锈钢原材料涨价，经与客户协商调整单价", "unit_price_up": True},
-            ["change_submit", "change_approve", "sign", "change_to_customer", "change_apply"],
+            ["change_submit", "change_approve", "sign", "change_to_customer", "apply"],
         ),
         (
             {"reason": "客户要求更改杯盖颜色及丝印", "spec": "颜色改为哑光黑，丝印客户新标志"},
@@ -86,6 +89,9 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
             if item == "sign":
                 walker.sign_all(change)
                 change.refresh_from_db()
+            elif item == "apply":  # the departments downstream acknowledge, if concerned
+                name = "change_apply_ack" if change.downstream_roles() else "change_apply"
+                change = walker.walk(change, [name])
             else:
                 change = walker.walk(change, [item])
     return True

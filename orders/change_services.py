@@ -12,7 +12,14 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from orders.models import ChangeLine, ContractChange, Order, OrderLine
+from orders.models import (
+    ChangeBatch,
+    ChangeLine,
+    ContractChange,
+    DeliveryBatch,
+    Order,
+    OrderLine,
+)
 from workflows.models import SignOff
 from workflows.revisions import freeze
 from workflows.services import record_start
@@ -24,11 +31,20 @@ def change_draft(
     user: Any,
     terms: dict[str, Any],
     lines: list[dict[str, Any]],
+    batches: list[dict[str, Any]] | None = None,
 ) -> ContractChange:
     """Open a change of ``order`` proposing ``terms`` (requested_by, reason,
-    deposit_percent, payment_days) and ``lines`` (each with its position; a
-    new position is a new line). The caller has validated them
-    (``orders.change_forms``)."""
+    deposit_percent, payment_days), ``lines`` (each with its position; a new
+    position is a new line) and delivery ``batches`` (each with its line's
+    position, delivery_date and quantity; None keeps the order's batches of
+    the lines kept). The caller has validated them (``orders.change_forms``)."""
+    if batches is None:
+        kept = {row["position"] for row in lines}
+        batches = [
+            {"position": b.line.position, "delivery_date": b.delivery_date, "quantity": b.quantity}
+            for b in order.batches.select_related("line")
+            if b.line.position in kept
+        ]
     with transaction.atomic():
         change = record_start(
             record=ContractChange(
@@ -36,7 +52,16 @@ def change_draft(
             ),
             user=user,
         )
-        ChangeLine.objects.bulk_create(ChangeLine(change=change, **row) for row in lines)
+        saved = ChangeLine.objects.bulk_create(ChangeLine(change=change, **row) for row in lines)
+        by_position = {line.position: line for line in saved}
+        ChangeBatch.objects.bulk_create(
+            ChangeBatch(
+                line=by_position[b["position"]],
+                delivery_date=b["delivery_date"],
+                quantity=b["quantity"],
+            )
+            for b in batches
+        )
         change.recompute()
     return change
 
@@ -47,9 +72,10 @@ def latest_approvals(order: Order) -> dict[str, SignOff]:
     order_ct = ContentType.objects.get_for_model(Order)
     change_ct = ContentType.objects.get_for_model(ContractChange)
     applied = list(
-        ContractChange.objects.filter(order=order, state=ContractChange.State.APPLIED).values_list(
-            "pk", flat=True
-        )
+        ContractChange.objects.filter(
+            order=order,
+            state__in=(ContractChange.State.APPLIED, ContractChange.State.DOWNSTREAM_ACK),
+        ).values_list("pk", flat=True)
     )
     rows = (
         SignOff.objects.filter(decision__in=SignOff.AGREEING)
@@ -98,31 +124,55 @@ def carry_forward(*, record: ContractChange, user: Any, data: dict[str, Any]) ->
         ContractChange.objects.filter(pk=record.pk).update(review_roles=record.review_roles)
 
 
+def freeze_original(order: Order, user: Any) -> None:
+    """Keep the order as its contract was approved as its original revision,
+    once (the caller holds the order's row lock)."""
+    if not order.revisions.exists():
+        freeze(order, by=user, note=_("As approved in contract review."))
+
+
+def contract_approved(*, record: Order, user: Any, data: dict[str, Any]) -> None:
+    """The effect of the contract's last approval (the marketing manager's,
+    or leadership's for a major order): the order as approved is frozen as
+    its original revision, which every later change is compared with."""
+    freeze_original(record, user)
+
+
 def apply_change(*, record: ContractChange, user: Any, data: dict[str, Any]) -> None:
     """The effect of the customer's confirmation: the order, locked, keeps its
-    current terms as its original revision if it has none yet, takes the
+    current terms as its original revision if it has none yet (an order
+    approved before originals were frozen at approval), takes the
     proposed terms and lines, recomputes its amounts and is frozen as its
     next revision, which the change names."""
     order = Order.objects.select_for_update().get(pk=record.order_id)
-    if not order.revisions.exists():
-        freeze(order, by=user, note=_("As approved in contract review."))
+    # An order approved before originals were frozen at approval gets its
+    # original here, as it stands before its first change.
+    freeze_original(order, user)
     current = {line.position: line for line in order.lines.all()}
-    proposed = {line.position: line for line in record.lines.all()}
+    proposed = {line.position: line for line in record.lines.prefetch_related("batches")}
     fields = Order.revision_lines.fields
+    order.batches.all().delete()  # the proposed lines' batches replace them
     for position, line in current.items():
         if position not in proposed:
-            line.batches.all().delete()
             line.delete()
+    saved_batches = []
     for position, new in proposed.items():
         line = current.get(position)
         if line is None:
-            OrderLine.objects.create(
+            line = OrderLine.objects.create(
                 order=order, position=position, **{f: getattr(new, f) for f in fields}
             )
         else:
             for f in fields:
                 setattr(line, f, getattr(new, f))
             line.save(update_fields=list(fields))
+        saved_batches += [
+            DeliveryBatch(
+                order=order, line=line, delivery_date=b.delivery_date, quantity=b.quantity
+            )
+            for b in new.batches.all()
+        ]
+    DeliveryBatch.objects.bulk_create(saved_batches)
     order.deposit_percent = record.deposit_percent
     order.payment_days = record.payment_days
     Order.objects.filter(pk=order.pk).update(

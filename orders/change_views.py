@@ -77,7 +77,11 @@ class ChangeCreateView(WorkflowCreateView):
         if proposal.is_valid():
             try:
                 record: Any = change_draft(
-                    order=order, user=request.user, terms=proposal.terms, lines=proposal.lines
+                    order=order,
+                    user=request.user,
+                    terms=proposal.terms,
+                    lines=proposal.lines,
+                    batches=proposal.batches,
                 )
             except IntegrityError:
                 proposal.form.add_error(

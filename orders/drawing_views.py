@@ -4,12 +4,37 @@ products (原材料、外购件、外协件检验入库通知单)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-from workflows.views import WorkflowPrintView
+from workflows.rights import read_filter
+from workflows.views import WorkflowCreateView, WorkflowPrintView
 
-from .models import SuppliedItem
+from .models import Order, SuppliedItem
+
+
+class SupplyCreateView(WorkflowCreateView):
+    """The engine's creation form of customer-supplied drawings and products,
+    its optional order chosen among the orders the user reads (the latest
+    first); the order must be the customer's (``CustomerSupply.clean``)."""
+
+    def get_form(self, *args: Any, **kwargs: Any) -> forms.ModelForm:
+        form = super().get_form(*args, **kwargs)
+        field = form.fields["order"]
+        field.queryset = (
+            Order.objects.filter(read_filter(self.request.user, Order))
+            .exclude(state=Order.State.CANCELLED)
+            .select_related("customer")
+            .order_by("-created_at", "-pk")
+        )
+        field.required = False
+        field.label_from_instance = lambda o: f"{o.reference} · {o.customer.name}"
+        field.help_text = _("If the drawings or products are for an order.")
+        return form
 
 
 class SupplyPrintView(WorkflowPrintView):

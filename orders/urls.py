@@ -9,7 +9,7 @@ from workflows.views import (
 )
 
 from .change_views import ChangeCreateView, ChangePrintView
-from .drawing_views import SupplyPrintView
+from .drawing_views import SupplyCreateView, SupplyPrintView
 from .models import (
     ContractChange,
     CustomerReturn,
@@ -102,7 +102,7 @@ urlpatterns = [
         "customersupply",
         list_view=WorkflowListView,
         detail_view=WorkflowDetailView,
-        create_view=WorkflowCreateView,
+        create_view=SupplyCreateView,
         print_view=SupplyPrintView,
         prefix="supplies/",
         initkwargs={"model": CustomerSupply},

@@ -283,6 +283,21 @@ def _sign_off_errors(
                 f"{where}: on_refuse '{spec.on_refuse}' names no transition that leaves it.",
                 f"Transitions that leave it: {sorted({t.name for t in leaving})}.",
             )
+        guarded = {t.name for t in leaving if all_signed in t.conditions}
+        if spec.on_complete and spec.on_complete not in guarded:
+            yield _error(
+                model,
+                13,
+                f"{where}: on_complete '{spec.on_complete}' names no transition that "
+                "leaves it guarded by all_signed.",
+                f"Transitions that leave it so: {sorted(guarded)}.",
+            )
+        if spec.asked_field and spec.asked_field not in {
+            f.name for f in model._meta.get_fields() if not f.is_relation
+        }:
+            yield _error(
+                model, 13, f"{where}: asked_field '{spec.asked_field}' is not a field of the model."
+            )
         if unknown := _unknown_roles(spec.roles):
             yield _error(model, 15, f"{where}: unknown role(s) {unknown}.", ROLES_HINT)
 
@@ -340,6 +355,12 @@ def _revision_errors(model: Model) -> Iterator[Error]:
             yield _error(model, 22, f"revision_lines: the model has no '{spec.related}'.", hint)
         else:
             missing = [n for n in (spec.key, *spec.fields) if not _field(line_model, n)]
+            for related, names in spec.nested:
+                nested = _field(line_model, related)
+                if nested is None or not nested.one_to_many:
+                    missing.append(related)
+                else:
+                    missing += [n for n in names if not _field(nested.related_model, n)]
             if missing:
                 yield _error(
                     model,

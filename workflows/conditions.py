@@ -43,8 +43,9 @@ def _all_signed_q(model: type[WorkflowModel]) -> Q:
     ct = ContentType.objects.get_for_model(model)
     states = []
     for state, spec in model.sign_off_steps.items():
-        agreed = [
-            Exists(
+        agreed = []
+        for role in spec.roles:
+            signed = Exists(
                 SignOff.objects.filter(
                     content_type=ct,
                     object_id=OuterRef("pk"),
@@ -53,8 +54,8 @@ def _all_signed_q(model: type[WorkflowModel]) -> Q:
                     decision=SignOff.Decision.AGREE,
                 )
             )
-            for role in spec.roles
-        ]
+            # A department not asked on a record is not waited for.
+            agreed.append(signed | ~spec.asked_q(role) if spec.asked_field else signed)
         states.append(Q(state=state) & reduce(and_, agreed, Q()))
     outside = ~Q(state__in=list(model.sign_off_steps))
     return reduce(or_, states, outside)

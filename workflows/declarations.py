@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -275,9 +275,37 @@ class SignOffStep:
     decisions: tuple[tuple[str, Label], ...] = field(
         default=(("agree", _("Agree")), ("refuse", _("Refuse")))
     )
+    # A text field of the record holding the codes (comma-separated) of the
+    # departments of ``roles`` asked on this record; blank asks all of them.
+    asked_field: str | None = None
+    # The transition the engine takes when the last department asked agrees
+    # (it must be guarded by ``all_signed``), as what that signature caused.
+    on_complete: str | None = None
 
     def __post_init__(self) -> None:
         check_roles(self.roles, f"sign-off {self.label!s}")
+
+    def asked_roles(self, record: WorkflowModel) -> tuple[str, ...]:
+        """The departments of ``roles`` asked on ``record``, in declaration order."""
+        if not self.asked_field:
+            return self.roles
+        asked = {r for r in (getattr(record, self.asked_field) or "").split(",") if r}
+        if not asked:
+            return self.roles
+        return tuple(r for r in self.roles if r in asked)
+
+    def for_record(self, record: WorkflowModel) -> SignOffStep:
+        """This step with the departments asked on ``record`` as its roles."""
+        if not self.asked_field:
+            return self
+        return replace(self, roles=self.asked_roles(record))
+
+    def asked_q(self, role: str) -> Q:
+        """The records on which ``role`` is asked, as a filter."""
+        if not self.asked_field:
+            return Q()
+        name = self.asked_field
+        return Q(**{name: ""}) | Q(**{f"{name}__regex": rf"(^|,){role}(,|$)"})
 
 
 def compute_due(

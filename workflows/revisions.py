@@ -56,9 +56,18 @@ class RevisionLines:
     related: str
     key: str
     fields: tuple[str, ...]
+    # Rows each line holds of its own (a line's delivery batches): the line
+    # model's reverse accessor and the fields kept of each row. A line's rows
+    # are compared as a whole, as one more field of the line.
+    nested: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def line_model(self, model: type[models.Model]) -> type[models.Model]:
         return model._meta.get_field(self.related).related_model
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The line's fields, then its nested rows' accessors: what is compared."""
+        return (*self.fields, *(related for related, _fields in self.nested))
 
 
 def revision_label(number: int) -> str:
@@ -94,6 +103,24 @@ def _encode(obj: models.Model, name: str) -> Any:
     return value
 
 
+def nested_rows(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """A line's nested rows as a snapshot keeps them: each row a list of its
+    encoded values, in the order of those values (the same rows are stored
+    alike whatever order they were read in)."""
+    return sorted(
+        (list(row) for row in rows), key=lambda r: ["" if v is None else str(v) for v in r]
+    )
+
+
+def _line(row: models.Model, spec: RevisionLines) -> dict[str, Any]:
+    data = {name: _encode(row, name) for name in (spec.key, *spec.fields)}
+    for related, names in spec.nested:
+        data[related] = nested_rows(
+            [_encode(sub, name) for name in names] for sub in getattr(row, related).all()
+        )
+    return data
+
+
 def snapshot(record: models.Model) -> dict[str, Any]:
     """The record's declared fields and lines as they are now (JSON-safe)."""
     model = type(record)
@@ -105,9 +132,9 @@ def snapshot(record: models.Model) -> dict[str, Any]:
     spec: RevisionLines | None = getattr(model, "revision_lines", None)
     if spec is not None:
         rows = getattr(record, spec.related).all().order_by(spec.key)
-        data["lines"] = [
-            {name: _encode(row, name) for name in (spec.key, *spec.fields)} for row in rows
-        ]
+        if spec.nested:
+            rows = rows.prefetch_related(*(related for related, _fields in spec.nested))
+        data["lines"] = [_line(row, spec) for row in rows]
     return data
 
 
@@ -216,6 +243,55 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _nested_model(line_model: type[models.Model], related: str) -> type[models.Model]:
+    return line_model._meta.get_field(related).related_model
+
+
+def _nested_label(line_model: type[models.Model], related: str) -> str:
+    return str(_nested_model(line_model, related)._meta.verbose_name_plural)
+
+
+def _nested_shown(
+    line_model: type[models.Model], related: str, names: tuple[str, ...], rows: Any
+) -> str:
+    """A line's nested rows as the pages show them: "2026-05-01 × 50; …"."""
+    if not rows:
+        return EMPTY
+    model = _nested_model(line_model, related)
+    return "; ".join(
+        " × ".join(_decode(model, name, value) for name, value in zip(names, row, strict=True))
+        for row in rows
+    )
+
+
+def _same_rows(a: list[list[Any]], b: list[list[Any]]) -> bool:
+    return len(a) == len(b) and all(
+        len(x) == len(y) and all(_same(v, w) for v, w in zip(x, y, strict=True))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _nested_changes(
+    line_model: type[models.Model], spec: RevisionLines, old: dict, new: dict
+) -> list[FieldChange]:
+    """The changes of a line's nested rows; a snapshot frozen before the line
+    held them (the key missing) is not compared."""
+    found = []
+    for related, names in spec.nested:
+        if related not in old or related not in new:
+            continue
+        if not _same_rows(old[related], new[related]):
+            found.append(
+                FieldChange(
+                    related,
+                    _nested_label(line_model, related),
+                    _nested_shown(line_model, related, names, old[related]),
+                    _nested_shown(line_model, related, names, new[related]),
+                )
+            )
+    return found
+
+
 def _changes(
     model: type[models.Model], names: Iterable[str], old: dict, new: dict
 ) -> list[FieldChange]:
@@ -245,19 +321,21 @@ def diff(old: dict[str, Any], new: dict[str, Any], model: type[models.Model]) ->
     result.key_label = str(line_model._meta.get_field(spec.key).verbose_name)
     result.line_labels = tuple(
         str(line_model._meta.get_field(name).verbose_name) for name in spec.fields
-    )
+    ) + tuple(_nested_label(line_model, related) for related, _names in spec.nested)
     before = {row[spec.key]: row for row in old.get("lines", [])}
     after = {row[spec.key]: row for row in new.get("lines", [])}
     for key in sorted(before.keys() | after.keys()):
         if key not in before or key not in after:
             status, row = ("added", after[key]) if key in after else ("removed", before[key])
-            cells = tuple(
-                (label, _decode(line_model, name, row.get(name)))
-                for label, name in zip(result.line_labels, spec.fields, strict=True)
-            )
+            values = [_decode(line_model, name, row.get(name)) for name in spec.fields] + [
+                _nested_shown(line_model, related, names, row.get(related))
+                for related, names in spec.nested
+            ]
+            cells = tuple(zip(result.line_labels, values, strict=True))
             result.lines.append(LineChange(key, status, (), cells))
             continue
         changes = _changes(line_model, spec.fields, before[key], after[key])
+        changes += _nested_changes(line_model, spec, before[key], after[key])
         if changes:
             result.lines.append(LineChange(key, "changed", tuple(changes)))
     return result

@@ -108,11 +108,10 @@ class ProcessReader:
         found = NOTHING
         for _t, _step, clause in _held_steps(model, self.user):
             found |= clause
-        signing = [
-            state for state, spec in model.sign_off_steps.items() if set(spec.roles) & self.roles
-        ]
-        if signing:
-            found |= Q(state__in=signing)
+        for state, spec in model.sign_off_steps.items():
+            mine = [r for r in spec.roles if r in self.roles]
+            if mine:
+                found |= Q(state=state) & reduce(or_, [spec.asked_q(r) for r in mine])
         return found & ~Q(state__in=model.final_states)
 
     def escalated(self) -> Q:
@@ -322,7 +321,8 @@ def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFil
             step_seq=OuterRef("step_seq"),
             role__in=mine,
         )
-        signs.append((frozenset({state}), Q(state=state) & ~Exists(signed)))
+        asked = reduce(or_, [spec.asked_q(r) for r in sorted(mine)])
+        signs.append((frozenset({state}), Q(state=state) & asked & ~Exists(signed)))
     if not steps and not signs:
         return None
     sign = reduce(or_, [q for _s, q in signs]) if signs else None

@@ -119,7 +119,9 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
     cache = {} if cache is None else cache
     model = type(record)
     label = model._meta.label_lower
-    state_key = (label, record.state)
+    spec = record.current_sign_off_step()
+    # The departments asked may differ per record (``SignOffStep.asked_field``).
+    state_key = (label, record.state, spec.roles if spec else ())
     if state_key not in cache:
         ct = ContentType.objects.get_for_model(model)
         users = _recipient_users().exclude(Exists(_chose(ct, NotificationPreference.Level.NONE)))
@@ -135,7 +137,6 @@ def step_recipients(record: WorkflowModel, cache: dict[Any, Any] | None = None) 
             else:
                 holders = list(users.filter(_holders(ct, {codename})).distinct())
                 ruled.append((step.rule, holders))
-        spec = record.current_sign_off_step()
         if spec:
             roles.update(spec.roles)
         who = Q(groups__name__in=roles)

@@ -421,7 +421,8 @@ def signoff_record(
     """Record one department's decision on the current sign-off step.
 
     A refusal takes the step's ``on_refuse`` transition with the reason as
-    its comment, so the record goes back with it.
+    its comment, so the record goes back with it; the last agreement of the
+    departments asked takes its ``on_complete`` transition, if it declares one.
     """
     try:
         with transaction.atomic():
@@ -472,6 +473,8 @@ def signoff_record(
                 _queue_notifications(locked)  # back to the step the refusal leads to
             else:
                 escalations_resolve(locked, role)
+                if spec.on_complete:  # the last department asked moves the record on
+                    transition_follow(record=locked, name=spec.on_complete, user=user)
     except (ConcurrentTransition, TransitionNotAllowed):
         raise StaleRecord(STALE_MESSAGE) from None
     return sign_off

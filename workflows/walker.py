@@ -162,7 +162,13 @@ class Walker:
     ) -> WorkflowModel:
         """Take the step ``name`` with the walker's data for it and ``data`` over
         it; returns the record as the step left it."""
+        state = record.state
         self.ready(record, name)
+        spec = type(record).sign_off_steps.get(state)
+        if spec is not None and spec.on_complete == name:
+            # The last signature took the step (``SignOffStep.on_complete``).
+            record.refresh_from_db()
+            return record
         return transition_perform(
             record=record,
             name=name,

@@ -4,6 +4,7 @@ from ``orders.models``."""
 
 from orders.models.changes import (
     REVIEW_DEPARTMENTS,
+    ChangeBatch,
     ChangeLine,
     ContractChange,
     OrderRevision,
@@ -83,6 +84,7 @@ __all__ = [
     "REVIEW_DEPARTMENTS",
     "SHIPPING_OPEN",
     "SHIPPING_SEEN",
+    "ChangeBatch",
     "ChangeLine",
     "ContactLog",
     "ContractChange",

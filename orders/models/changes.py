@@ -22,6 +22,7 @@ from orders.models.common import (
     CENT,
     MAX_PRICE,
     MAX_QUANTITY,
+    NOTICE_IN_PROGRESS,
     ORDER_READERS,
     Customer,
     money,
@@ -36,11 +37,12 @@ from workflows.revisions import (
     RevisionBase,
     RevisionDiff,
     diff,
+    nested_rows,
     revision_unique,
     snapshot,
 )
 from workflows.roles import role_label
-from workflows.validators import PAST_DATE
+from workflows.validators import FUTURE_DATE, PAST_DATE
 
 # The departments that review each item of the order again when it changes
 # (再评审): declared once, read by ``departments_for``. A line added or removed
@@ -54,6 +56,7 @@ REVIEW_DEPARTMENTS: dict[str, tuple[str, ...]] = {
     "tax_rate": ("finance",),
     "quantity": ("pmc",),
     "unit": ("pmc",),
+    "batches": ("pmc",),  # the delivery batches and dates
     "product": ("tech", "qa"),
     "spec": ("tech", "qa"),
 }
@@ -76,24 +79,49 @@ SINCE_CONFIRMED = frozenset(
     {Order.State.SHIPPED, Order.State.PAID, Order.State.CLOSED, Order.State.CANCELLED}
 )
 OPEN_CHANGE_STATES = ("drafted", "manager_review", "re_review", "customer")
+# The departments downstream that acknowledge an applied change, each for what
+# it holds of the order: PMC the production work order in progress, the
+# warehouse the shipping notices not yet shipped; each only when the change
+# alters an item it works from.
+DOWNSTREAM_ROLES: tuple[str, ...] = ("pmc", "warehouse")
+WORK_ORDER_STATES = frozenset({Order.State.PLANNING, Order.State.IN_PRODUCTION})
+PRODUCTION_ITEMS = frozenset({"product", "spec", "unit", "quantity", "batches"})
+SHIPPING_ITEMS = frozenset(Order.revision_lines.names)
 
 
 def _json(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def proposal_snapshot(terms: Any, lines: Any) -> dict[str, Any]:
+def _batch_rows(batches: Any) -> list[list[Any]]:
+    """Delivery batches (objects or (date, quantity) pairs) as a snapshot keeps them."""
+    pairs = [
+        (b.delivery_date, b.quantity) if hasattr(b, "delivery_date") else tuple(b) for b in batches
+    ]
+    return nested_rows([day.isoformat(), _json(quantity)] for day, quantity in pairs)
+
+
+def proposal_snapshot(
+    terms: Any, lines: Any, batches: dict[int, list[Any]] | None = None
+) -> dict[str, Any]:
     """Proposed terms (an object with the order's ``revision_fields``) and
     lines (objects with its line fields), saved or not, in the layout of the
-    order's snapshot (``workflows.revisions.snapshot``)."""
+    order's snapshot (``workflows.revisions.snapshot``). A line's delivery
+    batches are ``batches[position]`` or, without it, the saved line's own."""
     spec = Order.revision_lines
     rows = sorted(lines, key=lambda line: line.position)
+    found = []
+    for row in rows:
+        data = {name: _json(getattr(row, name)) for name in (spec.key, *spec.fields)}
+        if batches is not None:
+            data["batches"] = _batch_rows(batches.get(row.position, ()))
+        else:
+            data["batches"] = _batch_rows(row.batches.all())
+        found.append(data)
     return {
         "format": FORMAT,
         "fields": {name: _json(getattr(terms, name)) for name in Order.revision_fields},
-        "lines": [
-            {name: _json(getattr(row, name)) for name in (spec.key, *spec.fields)} for row in rows
-        ],
+        "lines": found,
     }
 
 
@@ -103,7 +131,7 @@ def changed_items(found: RevisionDiff) -> set[str]:
     names = {c.name for c in found.fields}
     for line in found.lines:
         if line.status in ("added", "removed"):
-            names.update(Order.revision_lines.fields)
+            names.update(Order.revision_lines.names)
         else:
             names.update(c.name for c in line.changes)
     return names
@@ -122,6 +150,37 @@ def change_differs(change: ContractChange) -> bool:
 
 change_differs.message = _(  # type: ignore[attr-defined]
     "The change changes nothing on the order."
+)
+
+
+def downstream_departments(order: Order, changed: set[str]) -> tuple[str, ...]:
+    """The departments downstream that acknowledge a change of ``order``
+    altering the items named ``changed``: PMC when a production work order is
+    in progress and the change alters what is produced, the warehouse when a
+    shipping notice is not yet shipped and the change alters the lines."""
+    roles = []
+    if order.state in WORK_ORDER_STATES and changed & PRODUCTION_ITEMS:
+        roles.append("pmc")
+    if changed & SHIPPING_ITEMS and order.notices.filter(state__in=NOTICE_IN_PROGRESS).exists():
+        roles.append("warehouse")
+    return tuple(roles)
+
+
+def downstream_concerned(change: ContractChange) -> bool:
+    return bool(change.downstream_roles())
+
+
+downstream_concerned.message = _(  # type: ignore[attr-defined]
+    "No department downstream works from what this change alters: it applies directly."
+)
+
+
+def nothing_downstream(change: ContractChange) -> bool:
+    return not change.downstream_roles()
+
+
+nothing_downstream.message = _(  # type: ignore[attr-defined]
+    "Departments downstream work from what this change alters: they acknowledge it."
 )
 
 
@@ -145,6 +204,7 @@ class ContractChange(WorkflowModel):
         MANAGER_REVIEW = "manager_review", _("Marketing manager's review")
         RE_REVIEW = "re_review", _("Contract re-review")
         CUSTOMER = "customer", _("Customer's confirmation")
+        DOWNSTREAM_ACK = "downstream_ack", _("Applied; downstream acknowledging")
         APPLIED = "applied", _("Applied")
         REFUSED = "refused", _("Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -175,7 +235,16 @@ class ContractChange(WorkflowModel):
                 ("conditional", _("Approve with conditions")),
                 ("refuse", _("Refuse")),
             ),
-        )
+        ),
+        # Only the departments downstream the change concerns (``ack_roles``);
+        # the last acknowledgement closes the change.
+        State.DOWNSTREAM_ACK: SignOffStep(
+            roles=DOWNSTREAM_ROLES,
+            label=_("Acknowledgement downstream"),
+            decisions=(("agree", _("Acknowledged")),),
+            asked_field="ack_roles",
+            on_complete="change_acknowledged",
+        ),
     }
 
     state = FSMField(
@@ -226,6 +295,10 @@ class ContractChange(WorkflowModel):
         _("confirmed on"), null=True, blank=True, validators=PAST_DATE
     )
     customer_confirmed_via = models.CharField(_("confirmed how"), max_length=200, blank=True)
+    # The departments downstream told of the applied change, who acknowledge it.
+    ack_roles = models.CharField(
+        _("departments acknowledging"), max_length=100, blank=True, editable=False
+    )
     applied_revision = models.ForeignKey(
         "orders.OrderRevision",
         verbose_name=_("order revision"),
@@ -275,7 +348,7 @@ class ContractChange(WorkflowModel):
     def proposal(self) -> dict[str, Any]:
         """The proposed terms and lines in the layout of the order's snapshot
         (``workflows.revisions.snapshot``), for the difference."""
-        return proposal_snapshot(self, self.lines.order_by("position"))
+        return proposal_snapshot(self, self.lines.order_by("position").prefetch_related("batches"))
 
     def changed_items(self) -> set[str]:
         """The names of the changed items: terms, and the fields of changed,
@@ -288,20 +361,29 @@ class ContractChange(WorkflowModel):
     def shipping_problems(self) -> list[str]:
         """Why the proposal cannot apply to what has shipped: a line whose
         batch has shipped changed (other than its quantity), removed, or its
-        quantity below what has shipped."""
+        quantity below what has shipped or is on a notice in progress."""
         shipped = self.order.shipped_quantities()
+        noticed = self.order.shipped_quantities(noticed=True)
         current = {line.position: line for line in self.order.lines.all()}
         proposed = {line.position: line for line in self.lines.all()}
-        return shipping_problems(current, proposed, shipped)
+        return shipping_problems(current, proposed, shipped, noticed)
 
     def page_context(self, user: Any) -> dict[str, Any]:
         """The proposed lines, the departments asked again, and the difference:
         against the order as it is now while the change is open, between the
         revisions it made once applied, none once refused or withdrawn."""
         context: dict[str, Any] = {
-            "proposed_lines": list(self.lines.all()),
+            "proposed_lines": list(self.lines.prefetch_related("batches")),
             "asked_labels": [role_label(r) for r in self.asked],
         }
+        if self.ack_roles:
+            acks = {
+                s.role: s
+                for s in self.sign_offs.filter(state=self.State.DOWNSTREAM_ACK).select_related(
+                    "user"
+                )
+            }
+            context["acknowledgements"] = [(role_label(r), acks.get(r)) for r in self.acknowledging]
         if self.applied_revision_id:
             after = self.applied_revision
             before = (
@@ -324,6 +406,19 @@ class ContractChange(WorkflowModel):
     @property
     def asked(self) -> list[str]:
         return [r for r in self.review_roles.split(",") if r]
+
+    @property
+    def acknowledging(self) -> list[str]:
+        return [r for r in self.ack_roles.split(",") if r]
+
+    def downstream_roles(self) -> tuple[str, ...]:
+        """The departments downstream the proposal concerns, before it applies
+        (computed once per instance)."""
+        cached = getattr(self, "_downstream", None)
+        if cached is None:
+            cached = downstream_departments(self.order, self.changed_items())
+            self._downstream = cached
+        return cached
 
     # Steps
 
@@ -410,7 +505,7 @@ class ContractChange(WorkflowModel):
         field=state,
         source=State.CUSTOMER,
         target=State.APPLIED,
-        conditions=[change_differs, order_changeable],
+        conditions=[change_differs, order_changeable, nothing_downstream],
         custom=step(
             label=_("Record the customer's confirmation and apply"),
             roles=["sales_assistant"],
@@ -418,7 +513,6 @@ class ContractChange(WorkflowModel):
             required=["customer_confirmed_by", "customer_confirmed_on", "customer_confirmed_via"],
             attachments=True,
             style="success",
-            notify=["production", "warehouse", "pmc"],
             effect="orders.change_services.apply_change",
             help_text=_(
                 "Who confirmed the change for the customer, when and how (attach the "
@@ -427,6 +521,46 @@ class ContractChange(WorkflowModel):
         ),
     )
     def change_apply(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.ack_roles = ""
+
+    @transition(
+        field=state,
+        source=State.CUSTOMER,
+        target=State.DOWNSTREAM_ACK,
+        conditions=[change_differs, order_changeable, downstream_concerned],
+        custom=step(
+            label=_("Record the customer's confirmation and apply"),
+            roles=["sales_assistant"],
+            fields=["customer_confirmed_by", "customer_confirmed_on", "customer_confirmed_via"],
+            required=["customer_confirmed_by", "customer_confirmed_on", "customer_confirmed_via"],
+            attachments=True,
+            style="success",
+            due=WorkingDays(1),
+            effect="orders.change_services.apply_change",
+            help_text=_(
+                "Who confirmed the change for the customer, when and how (attach the "
+                "customer's confirmation). The order becomes its next revision; the "
+                "departments downstream that work from what it alters acknowledge it."
+            ),
+        ),
+    )
+    def change_apply_ack(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.ack_roles = ",".join(self.downstream_roles())
+
+    @transition(
+        field=state,
+        source=State.DOWNSTREAM_ACK,
+        target=State.APPLIED,
+        conditions=[all_signed],
+        custom=step(
+            label=_("Acknowledged downstream"),
+            roles=["sales_assistant"],
+            inbox=False,
+            style="outline-secondary",
+            help_text=_("Taken when the last department asked acknowledges."),
+        ),
+    )
+    def change_acknowledged(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
 
     @transition(
@@ -460,23 +594,39 @@ class ContractChange(WorkflowModel):
 
 
 def shipping_problems(
-    current: dict[int, Any], proposed: dict[int, Any], shipped: dict[int, Decimal]
+    current: dict[int, Any],
+    proposed: dict[int, Any],
+    shipped: dict[int, Decimal],
+    noticed: dict[int, Decimal] | None = None,
 ) -> list[str]:
-    """``current`` and ``proposed`` lines keyed by position; ``shipped`` by the
-    current line's pk. The messages for what the change may not do."""
+    """``current`` and ``proposed`` lines keyed by position; ``shipped`` and
+    ``noticed`` (shipped or on a shipping notice in progress) by the current
+    line's pk. The messages for what the change may not do."""
     problems: list[str] = []
+    noticed = noticed or {}
     fields = [f for f in Order.revision_lines.fields if f != "quantity"]
     for position, line in current.items():
         done = shipped.get(line.pk, Decimal("0"))
-        if not done:
-            continue
+        held = max(noticed.get(line.pk, Decimal("0")), done)
         new = proposed.get(position)
-        if new is None:
+        if done and new is None:
             problems.append(
                 str(_("Line %(n)s has shipped in part or in full: it cannot be removed."))
                 % {"n": position}
             )
-        elif any(getattr(new, f) != getattr(line, f) for f in fields):
+        elif held and new is None:
+            problems.append(
+                str(
+                    _(
+                        "Line %(n)s is on a shipping notice in progress: it cannot be "
+                        "removed while the notice holds it."
+                    )
+                )
+                % {"n": position}
+            )
+        elif new is None:
+            continue
+        elif done and any(getattr(new, f) != getattr(line, f) for f in fields):
             problems.append(
                 str(_("Line %(n)s's batch has shipped: only its quantity may still change."))
                 % {"n": position}
@@ -486,7 +636,28 @@ def shipping_problems(
                 str(_("Line %(n)s: the quantity cannot be below the %(q)s already shipped."))
                 % {"n": position, "q": f"{done.normalize():f}"}
             )
+        elif new.quantity < held:
+            problems.append(
+                str(
+                    _(
+                        "Line %(n)s: the quantity cannot be below the %(q)s already shipped "
+                        "or on shipping notices in progress."
+                    )
+                )
+                % {"n": position, "q": f"{held.normalize():f}"}
+            )
     return problems
+
+
+def below_held(
+    line: Any, current: Any, shipped: dict[int, Decimal], noticed: dict[int, Decimal]
+) -> bool:
+    """Whether a proposed ``line``'s quantity is below what its ``current``
+    order line has shipped or holds on notices in progress."""
+    if current is None:
+        return False
+    held = max(shipped.get(current.pk, Decimal("0")), noticed.get(current.pk, Decimal("0")))
+    return line.quantity < held
 
 
 class ChangeLine(models.Model):
@@ -545,9 +716,36 @@ class ChangeLine(models.Model):
         self.tax_amount = money(self.amount * self.tax_rate / 100)
 
 
+class ChangeBatch(models.Model):
+    """A delivery batch of a proposed line (交货批次): its date and quantity."""
+
+    line = models.ForeignKey(
+        ChangeLine,
+        verbose_name=_("proposed line"),
+        on_delete=models.CASCADE,
+        related_name="batches",
+    )
+    delivery_date = models.DateField(_("delivery date"), validators=FUTURE_DATE)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=11,
+        decimal_places=2,
+        validators=[MinValueValidator(CENT), MaxValueValidator(MAX_QUANTITY)],
+    )
+
+    class Meta:
+        verbose_name = _("delivery batch")
+        verbose_name_plural = _("delivery batches")
+        ordering = ["line", "delivery_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_date:%Y-%m-%d} × {self.quantity}"
+
+
 class OrderRevision(RevisionBase):
-    """The order as approved: the original at contract review (or at its first
-    change), then Rev A, B, … at each applied change."""
+    """The order as approved: the original when its contract is approved (an
+    order approved before that gets it at its first change), then Rev A, B, …
+    at each applied change, with the lines' delivery batches."""
 
     record = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="revisions"

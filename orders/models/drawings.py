@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -120,8 +121,10 @@ class CustomerSupply(WorkflowModel):
     manager_roles = ("marketing_manager",)
     initial_due = WorkingDays(1)
     subject_related = ("customer",)
+    # The order, if the job is one, is chosen among the orders the user reads
+    # (``orders.drawing_views.SupplyCreateView``).
     create_form = form_fields(
-        ["customer", "salesperson", "requirements", "provided"],
+        ["customer", "salesperson", "order", "requirements", "provided"],
         limit_choices_to={"customer": {"active": True}},
     )
     form_widgets = {
@@ -179,6 +182,13 @@ class CustomerSupply(WorkflowModel):
     @property
     def subject(self) -> str:
         return f"{self.customer.name} · {self.provided[:40]}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.order_id and self.customer_id and self.order.customer_id != self.customer_id:
+            raise ValidationError(
+                {"order": _("This order is another customer's: choose one of the customer's.")}
+            )
 
     def page_context(self, user: Any) -> dict[str, Any]:
         items = list(

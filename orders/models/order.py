@@ -192,6 +192,7 @@ class Order(PaymentTerms, WorkflowModel):
         "lines",
         key="position",
         fields=("product", "spec", "unit", "quantity", "unit_price", "tax_rate"),
+        nested=(("batches", ("delivery_date", "quantity")),),
     )
     revision_model = "orders.OrderRevision"
     sign_off_steps = {
@@ -535,6 +536,7 @@ class Order(PaymentTerms, WorkflowModel):
             roles=["marketing_manager"],
             due=WorkingDays(1),
             style="success",
+            effect="orders.change_services.contract_approved",
         ),
     )
     def approve(self, *, by: Any, data: dict[str, Any]) -> None:
@@ -566,6 +568,7 @@ class Order(PaymentTerms, WorkflowModel):
             roles=["gm"],
             due=WorkingDays(1),
             style="success",
+            effect="orders.change_services.contract_approved",
         ),
     )
     def leader_approve(self, *, by: Any, data: dict[str, Any]) -> None:

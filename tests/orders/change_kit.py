@@ -8,7 +8,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from orders.models import ChangeLine, ContractChange, Order, OrderRevision
+from orders.models import (
+    ChangeBatch,
+    ChangeLine,
+    ContractChange,
+    Order,
+    OrderRevision,
+)
 from tests.factories import CustomerFactory, RecordFactory, UserFactory, in_days
 from tests.kits import Crowd, ProcessKit
 from workflows.models import SignOff
@@ -40,7 +46,7 @@ class ChangeFactory(RecordFactory):
         kwargs.setdefault("payment_days", order.payment_days)
         record = super()._create(model_class, *args, order=order, **kwargs)
         for line in order.lines.all():
-            ChangeLine.objects.create(
+            proposed = ChangeLine.objects.create(
                 change=record,
                 position=line.position,
                 product=line.product,
@@ -50,17 +56,37 @@ class ChangeFactory(RecordFactory):
                 unit_price=Decimal("13.00") if line.position == 1 else line.unit_price,
                 tax_rate=line.tax_rate,
             )
+            for batch in line.batches.all():
+                ChangeBatch.objects.create(
+                    line=proposed, delivery_date=batch.delivery_date, quantity=batch.quantity
+                )
         record.recompute()
         return record
 
 
-CHANGE_STEP_DATA: dict[tuple[type, str], Callable[[], dict[str, Any]]] = {
-    (ContractChange, "change_apply"): lambda: {
+def _confirmation() -> dict[str, Any]:
+    return {
         "customer_confirmed_by": "Mr. Huang (purchasing)",
         "customer_confirmed_on": in_days(0),
         "customer_confirmed_via": "Signed change form returned by email",
-    },
+    }
+
+
+CHANGE_STEP_DATA: dict[tuple[type, str], Callable[[], dict[str, Any]]] = {
+    (ContractChange, "change_apply"): _confirmation,
+    (ContractChange, "change_apply_ack"): _confirmation,
 }
+
+
+def change_prepare(record: ContractChange, name: str) -> None:
+    """Applying with acknowledgements downstream needs a department
+    downstream: when the change concerns none, a shipping notice of the
+    order not yet shipped (the warehouse's), which its new price concerns."""
+    from tests.orders.kit import NoticeFactory
+
+    if name == "change_apply_ack" and not record.downstream_roles():
+        NoticeFactory(order=record.order, state="draft")
+        record._downstream = None  # read again
 
 
 def change_snapshot(record: ContractChange) -> tuple[Any, ...]:
@@ -89,8 +115,10 @@ def changes_for_manager(n: int, role_user: Callable[..., Any]) -> Crowd:
 
 
 # At 100 records the inbox counts the to-do part too (a part is counted from a
-# full page on): one query more than at 10.
-CHANGE_MAX_QUERIES = {"list": 12, "inbox": 16, "record": 22}
+# full page on): one query more than at 10. The record page reads the
+# proposal's and the order's delivery batches for the difference, and what
+# notices in progress hold for the steps' conditions.
+CHANGE_MAX_QUERIES = {"list": 12, "inbox": 16, "record": 29}
 
 CHANGE_KITS = [
     ProcessKit(
@@ -103,7 +131,11 @@ CHANGE_KITS = [
                 r.applied_revision is not None
                 and r.order.lines.get(position=1).unit_price == Decimal("13.00")
             ),
+            "change_apply_ack": lambda r, u: (
+                r.applied_revision is not None and r.acknowledging == ["warehouse"]
+            ),
         },
+        prepare=change_prepare,
         snapshot=change_snapshot,
         crowd=changes_for_manager,
         max_queries=CHANGE_MAX_QUERIES,

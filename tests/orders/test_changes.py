@@ -87,7 +87,13 @@ def order_as_is(order: Order) -> tuple[Any, ...]:
 def draft(order: Order, user: Any, data: dict) -> ContractChange:
     proposal = ChangeProposal(order, data)
     assert proposal.is_valid(), (proposal.form.errors, proposal.formset.errors)
-    return change_draft(order=order, user=user, terms=proposal.terms, lines=proposal.lines)
+    return change_draft(
+        order=order,
+        user=user,
+        terms=proposal.terms,
+        lines=proposal.lines,
+        batches=proposal.batches,
+    )
 
 
 KINDS = {
@@ -270,7 +276,8 @@ def test_a_refused_change_leaves_the_order_as_it_was(reviewed_order, walker, rol
     order.refresh_from_db()
     assert change.state == "refused"
     assert order_as_is(order) == before
-    assert not OrderRevision.objects.filter(record=order).exists()
+    # The order keeps only its original, frozen when its contract was approved.
+    assert [r.label for r in OrderRevision.objects.filter(record=order)] == ["Original"]
     # Refused, it no longer blocks a new change.
     assert ChangeProposal(order, post_data(order, payment_days="30")).is_valid()
 

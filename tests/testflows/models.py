@@ -419,6 +419,7 @@ class Review(WorkflowModel):
             roles=("strategy", "finance"),
             label=_("Opinions of strategy and finance"),
             on_refuse="send_back",
+            asked_field="consulted",
             decisions=(
                 ("agree", _("Agree")),
                 ("conditional", _("Agree with conditions")),
@@ -440,6 +441,8 @@ class Review(WorkflowModel):
     opinions_due = models.DateField(
         _("opinions due"), null=True, blank=True, validators=FUTURE_DATE
     )
+    # The departments consulted on this review (blank: both).
+    consulted = models.CharField(_("consulted"), max_length=60, blank=True, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -578,6 +581,25 @@ class JobPart(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartDelivery(models.Model):
+    """A delivery of a job's part: rows a part holds of its own, which a
+    revision keeps with the part when declared ``nested``."""
+
+    part = models.ForeignKey(
+        JobPart, verbose_name=_("part"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    due_on = models.DateField(_("due on"), validators=FUTURE_DATE)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ("part", "due_on", "pk")
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.due_on} × {self.quantity}"
 
 
 class JobRevision(RevisionBase):

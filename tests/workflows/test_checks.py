@@ -358,6 +358,18 @@ BROKEN: list[tuple[str, dict[str, Any], str, list[str]]] = [
         ["Sign-off state 'review'", "on_refuse 'remind'"],
     ),
     (
+        "on_complete names a transition not guarded by all_signed",
+        {"sign_off_steps": {State.REVIEW: SignOffStep(roles=("qa",), on_complete="send_back")}},
+        "E013",
+        ["Sign-off state 'review'", "on_complete 'send_back'", "all_signed"],
+    ),
+    (
+        "asked_field names no field of the model",
+        {"sign_off_steps": {State.REVIEW: SignOffStep(roles=("qa",), asked_field="asked")}},
+        "E013",
+        ["Sign-off state 'review'", "asked_field 'asked'"],
+    ),
+    (
         "step role changed to an unknown one",
         {
             "send_back": move(

@@ -205,3 +205,44 @@ def test_the_checks_name_a_broken_revision_declaration(
 
 def test_the_declared_revisions_pass_the_checks() -> None:
     assert not [e for e in check_process_model(Job) if e.id == "workflows.E022"]
+
+
+def test_a_lines_nested_rows_are_kept_and_compared_as_one_field(monkeypatch) -> None:
+    from tests.testflows.models import PartDelivery
+
+    monkeypatch.setattr(
+        Job,
+        "revision_lines",
+        RevisionLines(
+            "parts",
+            key="position",
+            fields=("name", "quantity", "unit_price"),
+            nested=(("deliveries", ("due_on", "quantity")),),
+        ),
+    )
+    job = job_with_parts()
+    frame = job.parts.get(position=1)
+    PartDelivery.objects.create(part=frame, due_on=dt.date(2030, 4, 1), quantity=1)
+    PartDelivery.objects.create(part=frame, due_on=dt.date(2030, 3, 1), quantity=1)
+    before = snapshot(job)
+    assert before["lines"][0]["deliveries"] == [["2030-03-01", 1], ["2030-04-01", 1]]
+    assert before["lines"][1]["deliveries"] == []
+
+    frame.deliveries.filter(due_on=dt.date(2030, 4, 1)).update(due_on=dt.date(2030, 4, 15))
+    after = snapshot(job)
+    with translation.override("en"):
+        found = diff(before, after, Job)
+    assert not found.fields
+    [line] = found.lines
+    assert (line.key, line.status) == (1, "changed")
+    [change] = line.changes
+    assert (change.name, change.label) == ("deliveries", "deliveries")
+    assert change.old == "2030-03-01 × 1; 2030-04-01 × 1"
+    assert change.new == "2030-03-01 × 1; 2030-04-15 × 1"
+    # The same rows read in another order are no difference; a snapshot
+    # frozen before the line held them is not compared.
+    assert not diff(after, snapshot(job), Job)
+    old = json.loads(json.dumps(before))
+    for row in old["lines"]:
+        del row["deliveries"]
+    assert not diff(old, before, Job)

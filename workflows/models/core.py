@@ -304,7 +304,10 @@ class WorkflowModel(ConcurrentTransitionMixin, models.Model):
         return getattr(self, f"{self.owner_field}_id")
 
     def current_sign_off_step(self) -> SignOffStep | None:
-        return self.sign_off_steps.get(self.state)
+        """The sign-off of the current state, with the departments asked on
+        this record as its roles (``SignOffStep.asked_field``)."""
+        spec = self.sign_off_steps.get(self.state)
+        return spec.for_record(self) if spec is not None else None
 
 
 def owner_indexes(model: type[WorkflowModel]) -> list[models.Index]:
