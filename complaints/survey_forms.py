@@ -25,17 +25,26 @@ from .survey import (
 MAX_CUSTOMERS = 5000  # customers one campaign asks
 
 
+class ChoicesField(forms.ModelMultipleChoiceField):
+    """Several rows; one given alone (not in a list) counts as a list of one."""
+
+    def clean(self, value: Any) -> Any:
+        if value not in (None, "") and not isinstance(value, (list, tuple)):
+            value = [value]
+        return super().clean(value)
+
+
 class PrepareForm(StepModelForm):
     """The questions (from the admin's definitions) and the customers to ask.
     The questions are copied with their wording when the step is taken."""
 
-    questions = forms.ModelMultipleChoiceField(
+    questions = ChoicesField(
         label=_("Questions"),
         queryset=SurveyQuestion.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    customers = forms.ModelMultipleChoiceField(
+    customers = ChoicesField(
         label=_("Customers to ask"),
         queryset=Customer.objects.filter(active=True),
         required=False,

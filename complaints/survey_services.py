@@ -253,16 +253,9 @@ def answer_save(
         locked.channel = channel
         locked.comment = comment
         locked.entered_by = user
-        locked.token_hash = None  # single use: the link opens nothing any more
+        # Single use: the link now only says thank you (``answered_at``).
         locked.save(
-            update_fields=[
-                "answered_at",
-                "answered_on",
-                "channel",
-                "comment",
-                "entered_by",
-                "token_hash",
-            ]
+            update_fields=["answered_at", "answered_on", "channel", "comment", "entered_by"]
         )
         answers = SurveyAnswer.objects.bulk_create(
             SurveyAnswer(invitation=locked, question_id=pk, score=score)

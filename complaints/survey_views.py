@@ -28,14 +28,19 @@ from .survey_services import SurveyClosed, answer_save, invitation_for_token
 
 PUBLIC_TEMPLATE = "complaints/survey/public.html"
 # The most a customer's answer may post: the scores and a comment of
-# COMMENT_MAX characters (three bytes each in UTF-8), with room to spare.
-PUBLIC_BODY_MAX = 16_384
+# COMMENT_MAX characters (a Chinese one is nine bytes percent-encoded).
+PUBLIC_BODY_MAX = 32_768
 PUBLIC_LANGUAGES = ("zh-hans", "en")
 
 
 def rate_key(group: str, request: HttpRequest) -> str:
     """The client's address as the login's lockout counts it (nginx's X-Real-IP)."""
     return client_ip(request) or "unknown"
+
+
+def rate(group: str, request: HttpRequest) -> str:
+    """The public page's limit, read when a request comes (settings may change it)."""
+    return settings.SURVEY_RATE_LIMIT
 
 
 def _language(request: HttpRequest) -> str:
@@ -64,7 +69,7 @@ def _public(
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=rate_key, rate=settings.SURVEY_RATE_LIMIT, method=ratelimit.ALL, block=False)
+@ratelimit(key=rate_key, rate=rate, method=ratelimit.ALL, block=False)
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The survey form behind a customer's private link."""
     language = _language(request)
@@ -76,6 +81,8 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return _public(request, 404, {"problem": "unknown"}, language)
     campaign = invitation.campaign
+    if invitation.answered_at is not None:
+        return _public(request, 410, {"problem": "answered", "invitation": invitation}, language)
     if not campaign.accepting:
         return _public(request, 410, {"problem": "closed", "invitation": invitation}, language)
     with translation.override(language):
