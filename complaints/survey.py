@@ -490,8 +490,6 @@ class SurveyAnswer(models.Model):
         _("score"), validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
 
-    ZERO_ALLOWED = ("score",)  # 0 is "would not recommend at all"
-
     class Meta:
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")

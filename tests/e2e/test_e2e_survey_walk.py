@@ -66,7 +66,7 @@ def test_a_campaign_is_answered_on_a_phone_and_analysed(
     expect(modal).to_be_visible()
     for box in modal.locator('[name="prepare-questions"]').all():
         box.check()
-    modal.locator('[name="prepare-customers"]').select_option(label=str(customer))
+    modal.locator('[name="prepare-customers"]').select_option(value=str(customer.pk))
     modal.locator('[data-confirm="prepare"]').click()
     expect(manager.get_by_test_id("questionnaire")).to_contain_text("On-time delivery")
     take(manager, "submit_questionnaire", "Questionnaire review")

@@ -182,9 +182,11 @@ def actions_for_owner(n: int, role_user: Callable[..., Any]) -> Crowd:
 
 
 def campaign_create_data(owner: Any) -> dict[str, Any]:
+    taken = set(SurveyCampaign.objects.values_list("year", flat=True))
+    year = next(y for y in range(2100, 1999, -1) if y not in taken)
     return {
-        "year": 2099,
-        "title": "Customer satisfaction survey 2099",
+        "year": year,
+        "title": f"Customer satisfaction survey {year}",
         "close_date": in_days(40).isoformat(),
         "intro": "Thank you for your support.",
     }
