@@ -5,6 +5,7 @@ printout and the published reports every member of staff reads."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import is_ratelimited
 
 from accounts.client_ip import client_ip
 from workflows.rights import read_record, readable
@@ -26,7 +27,10 @@ from .survey_analysis import analysis
 from .survey_forms import AnswerForm, EnteredAnswerForm
 from .survey_services import SurveyClosed, answer_save, invitation_for_token
 
+logger = logging.getLogger(__name__)
+
 PUBLIC_TEMPLATE = "complaints/survey/public.html"
+RATE_GROUP = "complaints.survey_answer"
 # The most a customer's answer may post: the scores and a comment of
 # COMMENT_MAX characters (a Chinese one is nine bytes percent-encoded).
 PUBLIC_BODY_MAX = 32_768
@@ -67,13 +71,23 @@ def _public(
     return response
 
 
+def limited(request: HttpRequest) -> bool:
+    """Counts the request against the client's limit (django-ratelimit, in the
+    shared cache); True once over it. A cache that cannot be reached lets the
+    customer answer rather than fail the page."""
+    try:
+        return is_ratelimited(request, group=RATE_GROUP, key=rate_key, rate=rate, increment=True)
+    except Exception:  # the cache's errors are the backend's own (Redis down)
+        logger.exception("the survey's rate limit could not be counted")
+        return False
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=rate_key, rate=rate, method=ratelimit.ALL, block=False)
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The survey form behind a customer's private link."""
     language = _language(request)
-    if getattr(request, "limited", False):
+    if limited(request):
         return _public(request, 429, {"problem": "limited"}, language)
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > PUBLIC_BODY_MAX:
         return _public(request, 413, {"problem": "too_large"}, language)

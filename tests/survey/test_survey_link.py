@@ -308,3 +308,20 @@ def test_the_public_page_reaches_no_other_address(sent_campaign, client_for, set
         assert all(t.startswith(settings.STATIC_URL) for t in targets.other), targets.other
         assert "/accounts/" not in response.content.decode()
         assert "/admin/" not in response.content.decode()
+
+
+def test_the_page_still_answers_when_the_shared_cache_is_down(sent_campaign, client_for, settings):
+    campaign, (token, _other) = sent_campaign
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    shown = client_for(None).get(page(token))
+    posted = client_for(None).post(page(token), answer_data(campaign))
+
+    assert (shown.status_code, posted.status_code) == (200, 200)
+    assert saved(campaign) == (1, 3, 0)
