@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.models import Customer, Order
+from orders.models import Customer, CustomerContact, Order
 from workflows.roles import role_members
 from workflows.services import record_start, revision_approve, revision_submit
 
@@ -77,9 +77,12 @@ def customer_defaults(customers: list[Customer], year: int) -> dict[int, dict[st
     customer without an order before the year."""
     latest = Order.objects.filter(customer=OuterRef("pk")).order_by("-order_date", "-pk")
     earlier = Order.objects.filter(customer=OuterRef("pk"), order_date__year__lt=year)
+    contact = CustomerContact.objects.filter(customer=OuterRef("pk")).exclude(email="")
     rows = Customer.objects.filter(pk__in=[c.pk for c in customers]).annotate(
         seller=Subquery(latest.values("salesperson")[:1]),
         before=Subquery(earlier.values("pk")[:1]),
+        other_name=Subquery(contact.order_by("pk").values("name")[:1]),
+        other_email=Subquery(contact.order_by("pk").values("email")[:1]),
     )
     found: dict[int, dict[str, Any]] = {}
     for c in rows:
@@ -89,9 +92,11 @@ def customer_defaults(customers: list[Customer], year: int) -> dict[int, dict[st
             segment = Segment.NEW
         else:
             segment = Segment.REGULAR
+        # The customer's own contact, else the first of its contacts with an email.
+        own = bool(c.email) or not c.other_email
         found[c.pk] = {
-            "contact_name": c.contact,
-            "contact_email": c.email,
+            "contact_name": c.contact if own else c.other_name,
+            "contact_email": c.email if own else c.other_email,
             "salesperson_id": c.seller,
             "segment": segment,
         }

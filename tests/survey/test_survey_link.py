@@ -23,7 +23,7 @@ from complaints.models import (
     SurveyInvitation,
 )
 from complaints.survey import token_hash
-from tests.survey.kit import CampaignFactory, InvitationFactory
+from tests.survey.kit import CampaignFactory, InvitationFactory, ask
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -33,8 +33,6 @@ LINK = re.compile(r"https?://\S+/complaints/s/([\w-]+)/")
 def sent(advance: Any, customers: int = 2) -> tuple[SurveyCampaign, list[str]]:
     """A campaign sent to ``customers`` customers; the tokens of their emails."""
     campaign = CampaignFactory(state=SurveyCampaign.State.APPROVED, asked=False)
-    from tests.survey.kit import ask
-
     ask(campaign)
     for _ in range(customers):
         InvitationFactory(campaign=campaign)
