@@ -224,7 +224,7 @@ class SurveyCampaign(WorkflowModel):
         ),
     )
     def prepare(self, *, by: Any, data: dict[str, Any]) -> None:
-        self.close_date = data["close_date"]
+        pass
 
     @transition(
         field=state,
@@ -281,7 +281,6 @@ class SurveyCampaign(WorkflowModel):
             roles=["marketing_manager"],
             due=close_due,
             effect="complaints.survey_services.invitations_send",
-            notify=["sales"],
             help_text=_(
                 "Each contact gets an email with a private link, valid until the close date."
             ),
@@ -526,11 +525,7 @@ class SurveyReport(DocumentRevision):
 
 
 IMPROVEMENT_READERS = (
-    Owner()
-    | Owner("invitation__salesperson")
-    | Roles("sales_assistant", "qa", *MANAGER_ROLES)
-    | CurrentStep()
-    | Escalated()
+    Owner() | Owner("invitation__salesperson") | Roles(*MANAGER_ROLES) | CurrentStep() | Escalated()
 )
 
 

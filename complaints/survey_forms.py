@@ -51,6 +51,8 @@ class PrepareForm(StepModelForm):
         help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
     )
 
+    not_in_past = ("close_date",)
+
     class Meta:
         model = SurveyCampaign
         fields = ["close_date"]
@@ -76,12 +78,6 @@ class PrepareForm(StepModelForm):
                 _("At most %(n)s customers a survey.") % {"n": MAX_CUSTOMERS}
             )
         return customers
-
-    def clean_close_date(self) -> Any:
-        day = self.cleaned_data["close_date"]
-        if day is not None and day < timezone.localdate():
-            raise forms.ValidationError(_("The close date cannot be in the past."))
-        return day
 
 
 def score_field(question: CampaignQuestion) -> forms.Field:

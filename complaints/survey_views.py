@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -138,16 +139,39 @@ def _entering(user: Any, invitation: SurveyInvitation) -> None:
         raise PermissionDenied
 
 
+def _entered_forms(user: Any) -> Any:
+    """The forms of running surveys a user may enter answers for: a
+    salesperson their own customers', others every customer's."""
+    if not user.has_perm("complaints.add_surveyanswer"):
+        raise PermissionDenied
+    forms = SurveyInvitation.objects.filter(
+        campaign__state=SurveyCampaign.State.RUNNING
+    ).select_related("campaign", "customer", "salesperson")
+    roles = set(user.groups.values_list("name", flat=True))
+    if not (user.is_superuser or roles & {"sales_assistant", "marketing_manager"}):
+        forms = forms.filter(salesperson=user)
+    return forms
+
+
+@require_safe
+def survey_forms(request: HttpRequest) -> HttpResponse:
+    """The survey forms of the running surveys: who answered, and a way to
+    enter an answer taken by phone or on paper."""
+    forms = list(_entered_forms(request.user).order_by("-campaign__year", "customer__name")[:500])
+    return render(request, "complaints/survey/forms.html", {"forms": forms})
+
+
 @require_http_methods(["GET", "POST"])
 def survey_enter(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
     """An answer taken by phone or on paper, entered by sales and marked so."""
-    campaign = read_record(request.user, SurveyCampaign, pk)
+    campaign = get_object_or_404(SurveyCampaign, pk=pk)
     found = get_object_or_404(
         SurveyInvitation.objects.select_related("customer", "campaign"),
         pk=invitation,
         campaign=campaign,
     )
     _entering(request.user, found)
+    back = reverse("complaints:survey_forms")
     if found.answered_at is not None or not campaign.accepting:
         messages.error(
             request,
@@ -155,7 +179,7 @@ def survey_enter(request: HttpRequest, pk: int, invitation: int) -> HttpResponse
             if found.answered_at
             else _("This survey is closed: answers are no longer taken."),
         )
-        return redirect(campaign.get_absolute_url())
+        return redirect(back)
     questions = list(campaign.questions.all())
     form = EnteredAnswerForm(
         request.POST if request.method == "POST" else None, questions=questions
@@ -172,7 +196,7 @@ def survey_enter(request: HttpRequest, pk: int, invitation: int) -> HttpResponse
             )
         except SurveyClosed as refused:
             messages.error(request, str(refused))
-            return redirect(campaign.get_absolute_url())
+            return redirect(back)
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
@@ -180,7 +204,7 @@ def survey_enter(request: HttpRequest, pk: int, invitation: int) -> HttpResponse
                 request,
                 _("The answer of %(customer)s is saved.") % {"customer": found.customer.name},
             )
-            return redirect(campaign.get_absolute_url())
+            return redirect(back)
     return render(
         request,
         "complaints/survey/enter.html",

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     *process_urls(ComplaintAction),
     path("surveys/reports/", survey_views.published_reports, name="survey_reports"),
+    path("surveys/forms/", survey_views.survey_forms, name="survey_forms"),
     *process_urls(SurveyCampaign, ImprovementAction),
     path(
         "surveys/<int:pk>/report/<int:revision>/",

@@ -184,6 +184,12 @@ def test_sales_enter_an_answer_taken_by_phone_for_their_customer(
     }
     data.update({"channel": "phone", "answered_on": timezone.localdate().isoformat()})
 
+    others = campaign.invitations.exclude(pk=invitation.pk)
+    listed = client_for(seller).get(reverse("complaints:survey_forms")).content.decode()
+    assert url in listed
+    assert not any(
+        reverse("complaints:survey_enter", args=[campaign.pk, o.pk]) in listed for o in others
+    )
     stranger = client_for(UserFactory(roles=["sales"])).post(url, data)
     response = client_for(seller).post(url, data)
 
