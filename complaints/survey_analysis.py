@@ -410,7 +410,9 @@ def trend_chart(trends: list[Trend]) -> SafeString:
                 )
             )
             parts.extend(
-                format_html('<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>', x, y, colour)
+                format_html(
+                    '<circle cx="{}" cy="{}" r="3" fill="{}"/>', f"{x:.1f}", f"{y:.1f}", colour
+                )
                 for x, y in points
             )
         parts.append(
@@ -445,11 +447,11 @@ def nps_chart(parts_pct: tuple[Decimal, Decimal, Decimal] | None) -> SafeString:
         w = width * float(pct) / 100
         body.append(
             format_html(
-                '<rect x="{:.1f}" y="0" width="{:.1f}" height="24" fill="{}"/>'
+                '<rect x="{}" y="0" width="{}" height="24" fill="{}"/>'
                 '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>'
                 '<text x="{}" y="{}" font-size="12">{} {}%</text>',
-                x,
-                w,
+                f"{x:.1f}",
+                f"{w:.1f}",
                 colour,
                 n * 140,
                 34,

@@ -234,7 +234,7 @@ def answer_save(
     improvement action. Raises SurveyClosed or ValidationError, writing nothing."""
     with transaction.atomic():
         locked = (
-            SurveyInvitation.objects.select_for_update()
+            SurveyInvitation.objects.select_for_update(of=("self",))
             .select_related("campaign", "customer")
             .get(pk=invitation.pk)
         )

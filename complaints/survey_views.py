@@ -48,6 +48,14 @@ def rate(group: str, request: HttpRequest) -> str:
     return settings.SURVEY_RATE_LIMIT
 
 
+def _body_length(request: HttpRequest) -> int:
+    """The length the request says its body has (an unreadable one counts as too long)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return PUBLIC_BODY_MAX + 1
+
+
 def _language(request: HttpRequest) -> str:
     """The page's language: the switch's choice, else the browser's."""
     chosen = request.GET.get("lang", "")
@@ -90,7 +98,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request)
     if limited(request):
         return _public(request, 429, {"problem": "limited"}, language)
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > PUBLIC_BODY_MAX:
+    if request.method == "POST" and _body_length(request) > PUBLIC_BODY_MAX:
         return _public(request, 413, {"problem": "too_large"}, language)
     invitation = invitation_for_token(token)
     if invitation is None:

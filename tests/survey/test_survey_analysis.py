@@ -145,9 +145,10 @@ def test_the_trend_matches_a_renamed_question_by_its_code():
 def test_the_years_complaints_are_counted_by_severity_category_and_recurrence():
     campaign = running(year=timezone.localdate().year)
     ask(campaign)
-    ComplaintFactory(severity="major")
-    ComplaintFactory(severity="minor")
-    ComplaintFactory(severity="minor")
+    today = timezone.localdate()
+    ComplaintFactory(severity="major", received_on=today)
+    ComplaintFactory(severity="minor", received_on=today)
+    ComplaintFactory(severity="minor", received_on=today)
 
     found = analysis(campaign)["complaints"]
 

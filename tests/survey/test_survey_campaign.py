@@ -81,11 +81,13 @@ def test_a_questionnaire_without_questions_cannot_be_submitted(role_user, client
 def test_the_product_marketing_manager_returns_then_approves_the_questionnaire(role_user, advance):
     campaign = CampaignFactory(state=SurveyCampaign.State.REVIEW)
 
-    advance.take(campaign, "return_questionnaire", {"comment": "Add a question on packaging."})
+    campaign = advance.take(
+        campaign, "return_questionnaire", {"comment": "Add a question on packaging."}
+    )
     campaign.refresh_from_db()
     assert campaign.state == SurveyCampaign.State.DRAFT
-    advance.take(campaign, "submit_questionnaire")
-    advance.take(campaign, "approve_questionnaire")
+    campaign = advance.take(campaign, "submit_questionnaire")
+    campaign = advance.take(campaign, "approve_questionnaire")
     campaign.refresh_from_db()
     assert campaign.state == SurveyCampaign.State.APPROVED
 
@@ -116,7 +118,7 @@ def sent_campaign(advance: Any, capture: Any, close_in: int) -> SurveyCampaign:
     for _ in range(3):
         InvitationFactory(campaign=campaign)
     with capture(execute=True):
-        advance.take(campaign, "send_survey")
+        campaign = advance.take(campaign, "send_survey")
     SurveyCampaign.objects.filter(pk=campaign.pk).update(
         close_date=timezone.localdate() + dt.timedelta(days=close_in)
     )
@@ -238,10 +240,10 @@ def test_the_report_is_reviewed_published_and_read_by_all_staff_in_both_language
     campaign = sent_campaign(advance, django_capture_on_commit_callbacks, close_in=20)
     for n, invitation in enumerate(campaign.invitations.order_by("pk")):
         answer(invitation, score=2 + n)
-    advance.take(campaign, "close_survey")
-    advance.take(campaign, "submit_report")
-    advance.take(campaign, "return_report", {"comment": "Say more about delivery."})
-    advance.take(campaign, "submit_report")
+    campaign = advance.take(campaign, "close_survey")
+    campaign = advance.take(campaign, "submit_report")
+    campaign = advance.take(campaign, "return_report", {"comment": "Say more about delivery."})
+    campaign = advance.take(campaign, "submit_report")
     campaign.refresh_from_db()
     report = campaign.reports.order_by("-revision").first()
     assert campaign.reports.count() == 2  # the returned revision is kept
@@ -249,7 +251,7 @@ def test_the_report_is_reviewed_published_and_read_by_all_staff_in_both_language
     url = reverse("complaints:survey_report_print", args=[campaign.pk, report.revision])
 
     before = client_for(staff).get(url)
-    advance.take(campaign, "publish_report")
+    campaign = advance.take(campaign, "publish_report")
     after = client_for(staff).get(url)
     chinese = client_for(staff, language="zh-hans").get(url)
 
