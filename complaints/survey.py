@@ -551,7 +551,14 @@ class ImprovementAction(WorkflowModel):
     search_fields = ("reference", "customer__name", "action")
     list_columns = ("customer", "action", "owner", "due_date")
     list_related = ("customer", "owner")
-    record_related = ("customer", "owner", "invitation", "answer", "verified_by")
+    record_related = (
+        "customer",
+        "owner",
+        "invitation__campaign",
+        "invitation__customer",
+        "answer__question",
+        "verified_by",
+    )
     url_prefix = "improvements/"
 
     history = AdminHistory()  # changes made in the admin
