@@ -55,6 +55,7 @@ class CampaignFactory(RecordFactory):
 
     class Meta:
         model = SurveyCampaign
+        skip_postgeneration_save = True
 
     created_by = factory.SubFactory(UserFactory, roles=["marketing_manager"])
     year = factory.Sequence(lambda n: 2000 + n % 101)
