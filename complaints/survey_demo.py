@@ -122,7 +122,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                 "customers": [c.pk for c in customers],
                 "close_date": _today(30).isoformat(),
             }
-            walker.walk(
+            campaign = walker.walk(
                 campaign,
                 [
                     ("prepare", prepare),
@@ -142,7 +142,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                     "report_summary": f"{year} 年共调查 {len(customers)} 家客户。",
                     "report_findings": "交货准时性仍是主要短板，已针对低分客户开立改进措施。",
                 }
-                walker.walk(
+                campaign = walker.walk(
                     campaign,
                     [
                         "close_survey",
