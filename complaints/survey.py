@@ -157,7 +157,7 @@ class SurveyCampaign(WorkflowModel):
         _("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True
     )
     year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2999)]
     )
     title = models.CharField(_("title"), max_length=200)
     close_date = models.DateField(
@@ -531,7 +531,8 @@ IMPROVEMENT_READERS = (
 
 class ImprovementAction(WorkflowModel):
     """An improvement action a low score opened (one per low answer), in its
-    owner's inbox until the marketing manager verifies it."""
+    owner's inbox until the product-marketing manager, who reviews the
+    survey's analysis, verifies it."""
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
@@ -639,7 +640,7 @@ class ImprovementAction(WorkflowModel):
         target=State.VERIFIED,
         custom=step(
             label=_("Verify the improvement"),
-            roles=["marketing_manager"],
+            roles=["product_marketing_manager"],
             style="success",
         ),
     )
@@ -652,7 +653,7 @@ class ImprovementAction(WorkflowModel):
         target=State.OPEN,
         custom=step(
             label=_("Not done as written: send the improvement back"),
-            roles=["marketing_manager"],
+            roles=["product_marketing_manager"],
             comment="required",
             due=WorkingDays(5),
             style="danger",
@@ -667,7 +668,7 @@ class ImprovementAction(WorkflowModel):
         target=State.DROPPED,
         custom=step(
             label=_("Drop the improvement"),
-            roles=["marketing_manager"],
+            roles=["product_marketing_manager"],
             comment="required",
             style="outline-secondary",
             inbox=False,
