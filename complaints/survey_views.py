@@ -76,7 +76,9 @@ def _public(
             status=status,
         )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # No referrer (with the token) leaves the site; "no-referrer" would also
+    # make the browser post the answer with a null origin, which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
