@@ -1,7 +1,8 @@
 """Demo customer complaints along every path of the 8D, made through the
 engine: received, acknowledged, investigated, with actions, proposed,
 approved, closed, effective, reopened by the customer, reopened by the
-effectiveness check, withdrawn, and a recurrence."""
+effectiveness check, withdrawn, and a recurrence; and three years of
+satisfaction surveys (``survey_demo``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from orders.models import Customer
 from workflows.services import record_start
 from workflows.walker import PathItem, Walker
 
+from . import survey_demo
 from .models import (
     Complaint,
     ComplaintAction,
@@ -119,6 +121,12 @@ def _actions(users: dict[str, AbstractBaseUser]) -> list[PathItem]:
 
 
 def load(users: dict[str, AbstractBaseUser]) -> bool:
+    """The complaints, then the satisfaction surveys, each once."""
+    complaints = _load_complaints(users)
+    return survey_demo.load(users) or complaints
+
+
+def _load_complaints(users: dict[str, AbstractBaseUser]) -> bool:
     if Complaint.objects.exists():
         return False
     team = [users["qa"].pk, users["production"].pk, users["pmc"].pk]

@@ -970,3 +970,7 @@ class ComplaintAction(WorkflowModel):
     )
     def action_drop(self, *, by: Any, data: dict[str, Any]) -> None:
         pass
+
+
+# The yearly customer satisfaction survey's models.
+from .survey import *  # noqa: E402,F403

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "config.apps.AxesConfig",  # django-axes, under its section's name
     "csp",
+    "django_ratelimit",
     "accounts",
     "workflows",
     "orders",
@@ -240,6 +241,10 @@ REDIS_TRANSPORT_OPTIONS = {
     "max_retries": 0,
     "visibility_timeout": 3600,
 }
+REDIS_TRANSPORT_OPTIONS_CACHE = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
@@ -254,6 +259,28 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The cache: Redis when REDIS_URL is set (shared by every worker, so that a
+# rate limit counts all of a client's requests), else memory of the process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TRANSPORT_OPTIONS_CACHE,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-ratelimit counts in the default cache. Django's own RedisCache
+# increments atomically (Redis INCR) though the library lists only
+# django-redis; a memory cache is per process, good enough for one
+# development server and the tests.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# Requests a client may make to the satisfaction survey's public page.
+SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="30/m")
+
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

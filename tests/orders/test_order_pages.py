@@ -286,8 +286,8 @@ def test_record_and_customer_pages_make_the_same_queries_however_many_lines_and_
         client,
         reverse("orders:customer_detail", args=[customer.pk]),
         django_assert_max_num_queries,
-        21,  # 12, and the changes', notices', invoices', returns', drawings', complaints' and
-        # receivables' 9
+        23,  # 12, and the changes', notices', invoices', returns', drawings', complaints' and
+        # receivables' 9; the satisfaction surveys' answers by year 2
     )
     printed, _ = get_within_queries(
         client,

@@ -46,6 +46,8 @@ ZERO_ALLOWED: dict[str, str] = {
     "orders.Order.payment_days": "payment due on the invoice's day",
     "orders.ContractChange.payment_days": "payment due on the invoice's day",
     "orders.Quotation.payment_days": "payment due on the invoice's day",
+    # The satisfaction survey's 0–10 question: 0 is "not at all likely to recommend".
+    "complaints.SurveyAnswer.score": "the lowest score of the 0–10 recommendation",
 }
 
 

@@ -254,8 +254,9 @@ def test_the_inbox_makes_the_same_queries_at_any_size(n, client_for, django_asse
     # processes of the salesperson's too, add their to-do pages; quotations
     # their to-do page and count; customer returns and customer-supplied
     # items their to-do pages; complaints and their actions their to-do
-    # pages, and complaints their waiting page.)
-    with django_assert_max_num_queries(25):
+    # pages, and complaints their waiting page; the satisfaction survey's
+    # improvement actions their to-do page.)
+    with django_assert_max_num_queries(26):
         response = client.get(INBOX)
 
     (section,) = [s for s in response.context["sections"] if s.model is Job]
@@ -278,9 +279,9 @@ def test_each_part_of_a_process_has_pages_of_its_own(
     shown = "rows" if part == "todo" else "waiting"
     url = f"{INBOX}?process=testflows.job&part={part}"
 
-    # With the orders', quotations', returns', supplies' and complaints'
-    # parts, as above.
-    with django_assert_max_num_queries(27):
+    # With the orders', quotations', returns', supplies', complaints' and
+    # improvement actions' parts, as above.
+    with django_assert_max_num_queries(28):
         first = client.get(url)
     second = client.get(f"{url}&page=2")
 
@@ -319,12 +320,13 @@ def test_the_managers_escalations_take_the_same_queries_at_any_size(
     client.get(INBOX)
 
     # The manager approves orders, customer-supplied items and contract changes
-    # and takes steps of research plans and tasks too: its to-do part is one
-    # query more for each of those processes, and one for the research plans
-    # that wait on others.
-    with django_assert_max_num_queries(17):
+    # and takes steps of research plans and tasks, satisfaction surveys and
+    # their improvement actions too: its to-do part is one query more for
+    # each of those processes, and one for the research plans that wait on
+    # others.
+    with django_assert_max_num_queries(19):
         response = client.get(INBOX)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         everything = client.get(f"{INBOX}?part=escalated&page=2")
 
     escalations = response.context["escalations"]
