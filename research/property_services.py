@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from workflows.calendar import is_working_day
@@ -64,7 +64,13 @@ def tracking_surveys_open(*, now: dt.datetime, period: str) -> int:
     developments = (
         Development.objects.filter(state=Development.State.ON_FILE)
         .exclude(key_kind="")
-        .exclude(surveys__kind=PropertySurvey.Kind.TRACKING, surveys__period=period)
+        .exclude(
+            Exists(
+                PropertySurvey.objects.filter(
+                    development=OuterRef("pk"), kind=PropertySurvey.Kind.TRACKING, period=period
+                )
+            )
+        )
         .select_related("district", "key_by", "created_by")
         .order_by("pk")
     )
