@@ -111,3 +111,34 @@ def test_a_new_development_is_surveyed_reviewed_and_archived(
     overflow = info.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     desks.shoot(info, "property-development-phone")
+
+
+def test_the_demo_developments_in_chinese_on_a_phone_and_the_printed_form(
+    chinese_desks: Any, property_users: dict[str, Any]
+) -> None:
+    from research import property_demo
+    from research.models_property import Development, PropertySurvey
+
+    assert property_demo.load(property_users) is True
+    key = Development.objects.exclude(key_kind="").get()
+    archived = PropertySurvey.objects.filter(development=key, state="archived").first()
+
+    supervisor = chinese_desks("research_supervisor")
+    supervisor.set_viewport_size({"width": 390, "height": 844})
+    supervisor.goto(key.get_absolute_url())
+    chart = supervisor.get_by_test_id("survey-chart")
+    expect(chart.locator("svg g[data-survey]")).to_have_count(5)
+    expect(chart).to_contain_text("价格与销售情况走势")
+    overflow = supervisor.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    chinese_desks.shoot(supervisor, "property-development-phone")
+
+    supervisor.goto("/research/property-surveys/")
+    expect(supervisor.locator("main")).to_contain_text("楼盘市调")
+    chinese_desks.shoot(supervisor, "property-surveys-phone")
+
+    supervisor.set_viewport_size({"width": 1280, "height": 900})
+    supervisor.goto(f"/research/property-surveys/{archived.pk}/print/")
+    expect(supervisor.locator("h1")).to_have_text("市调分析表")
+    expect(supervisor.locator("body")).to_contain_text("销售情况")
+    chinese_desks.shoot(supervisor, "property-survey-print")
