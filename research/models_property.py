@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -73,6 +73,7 @@ class Development(WorkflowModel):
 
     class State(models.TextChoices):
         REGISTERED = "registered", _("Awaiting a researcher")
+        ASSESSING = "assessing", _("Surveyed: key development or not")
         ON_FILE = "on_file", _("On file")
         CLOSED = "closed", _("No longer followed")
 
@@ -85,8 +86,7 @@ class Development(WorkflowModel):
     final_states = frozenset({State.CLOSED})
     owner_role = "info_manager"
     creator_roles = ("info_manager",)
-    # The researchers read every development: they survey them district by district.
-    read_scope = Owner() | Roles("researcher", *PROPERTY_READERS) | CurrentStep() | Escalated()
+    read_scope = Owner() | Roles(*PROPERTY_READERS) | CurrentStep() | Escalated()
     manager_roles = ("research_supervisor",)
     # 第二天安排负责该新盘所在区域的调研人员: by the end of the next working day.
     initial_due = WorkingDays(1)
@@ -166,21 +166,34 @@ class Development(WorkflowModel):
     @transition(
         field=state,
         source=State.REGISTERED,
-        target=State.ON_FILE,
+        target=State.ASSESSING,
         custom=step(
             label=_("Assign the researcher"),
             roles=["research_supervisor"],
-            fields=["researcher"],
-            required=["researcher"],
             form="research.property_forms.AssignResearcherForm",
             comment="optional",
             effect="research.property_services.new_survey_open",
         ),
     )
     def development_assign(self, *, by: Any, data: dict[str, Any]) -> None:
-        pass
+        self.researcher = data["researcher"]
 
-    # 2. 重点楼盘为热销楼盘、滞销楼盘以及有特色之楼盘
+    # 2. 重点楼盘为热销楼盘、滞销楼盘以及有特色之楼盘: decided once surveyed, changed later
+
+    @transition(
+        field=state,
+        source=State.ASSESSING,
+        target=State.ON_FILE,
+        custom=step(
+            label=_("Decide on the key development"),
+            roles=["research_supervisor"],
+            fields=["key_kind"],
+            help_text=_("Leave it empty for an ordinary development."),
+            due=WorkingDays(5),
+        ),
+    )
+    def development_classify(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.key_by = by if self.key_kind else None
 
     @transition(
         field=state,
@@ -198,7 +211,7 @@ class Development(WorkflowModel):
 
     @transition(
         field=state,
-        source=[State.REGISTERED, State.ON_FILE],
+        source=[State.REGISTERED, State.ASSESSING, State.ON_FILE],
         target=State.CLOSED,
         custom=step(
             label=_("Stop following the development"),
@@ -333,6 +346,15 @@ class PropertySurvey(WorkflowModel):
 
     def __str__(self) -> str:
         return WorkflowModel.__str__(self)
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        from workflows.rights import readable  # the reads sit above the models
+
+        try:
+            shown = readable(user, Development).filter(pk=self.development_id).exists()
+        except PermissionDenied:
+            shown = False
+        return {"development_link": shown}
 
     @property
     def subject(self) -> str:

@@ -168,7 +168,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
             ],
         )
         dev.refresh_from_db()
-        walker.take(dev, "development_key", {"key_kind": Development.KeyKind.HOT})
+        walker.take(dev, "development_classify", {"key_kind": Development.KeyKind.HOT})
         dev.refresh_from_db()
         prices = (
             ("62000", "73500", "hot"),

@@ -62,7 +62,7 @@ def tracking_surveys_open(*, now: dt.datetime, period: str) -> int:
     by the unique constraint and skipped."""
     visit = last_working_day(timezone.localdate(now))
     developments = (
-        Development.objects.filter(state=Development.State.ON_FILE)
+        Development.objects.exclude(state=Development.State.CLOSED)
         .exclude(key_kind="")
         .exclude(
             Exists(

@@ -55,8 +55,8 @@ def survey_form(**overrides: Any) -> dict[str, Any]:
     """The survey form (市调分析表) as the filing step posts it."""
     return {
         "visit_date": in_days(0),
-        "price_min": "32000.00",
-        "price_max": "38500.50",
+        "price_min": Decimal("32000.00"),
+        "price_max": Decimal("38500.50"),
         "house_types": "2 and 3 bedrooms",
         "areas": "78-128 m²",
         "product_form": "High-rise, 32 floors",
@@ -75,7 +75,8 @@ STEP_DATA: dict[tuple[type, str], Callable[[], dict[str, Any]]] = {
         "researcher": UserFactory(roles=["researcher"]).pk,
         "visit_planned": in_days(0),
     },
-    (Development, "development_key"): lambda: {"key_kind": Development.KeyKind.HOT},
+    (Development, "development_classify"): lambda: {"key_kind": Development.KeyKind.HOT},
+    (Development, "development_key"): lambda: {"key_kind": Development.KeyKind.SLOW},
     (PropertySurvey, "survey_file"): survey_form,
 }
 
@@ -130,6 +131,7 @@ KITS = [
             "development_assign": lambda r, u: r.surveys.filter(
                 kind="new", created_by=u, researcher=r.researcher
             ).exists(),
+            "development_classify": lambda r, u: r.key_by_id == u.pk,
             "development_key": lambda r, u: r.key_by_id == u.pk,
         },
         snapshot=lambda r: (

@@ -130,7 +130,7 @@ def test_the_districts_researcher_is_proposed_and_the_survey_is_theirs(role_user
     # 当天填写完市调分析表: due by the end of the visit's day.
     assert survey.step_due_at == end_of(visit)
     development.refresh_from_db()
-    assert (development.state, development.researcher) == ("on_file", district.researcher)
+    assert (development.state, development.researcher) == ("assessing", district.researcher)
 
 
 def test_a_researcher_is_chosen_among_the_researchers_only(role_user, client_for):
