@@ -399,20 +399,21 @@ def test_the_development_page_bound_is_the_same_at_two_sizes(
     assert counts[0] == counts[1]
 
 
-def test_a_researcher_sees_only_their_own_surveys_on_the_development_page(client_for):
-    development = DevelopmentFactory(state="on_file")
-    mine = SurveyFactory(development=development, kind="tracking", period="2026-10")
-    SurveyFactory(
-        development=development,
-        kind="tracking",
-        period="2026-11",
-        researcher=UserFactory(roles=["researcher"]),
+def test_a_researcher_reads_their_survey_and_not_the_developments_file(client_for, role_user):
+    survey = SurveyFactory()
+    researcher = client_for(survey.researcher)
+
+    assert researcher.get(survey.development.get_absolute_url()).status_code == 403
+    page = researcher.get(survey.get_absolute_url())
+    assert page.status_code == 200
+    assert page.context["development_link"] is False
+    assert survey.development.name in page.content.decode()
+    assert (
+        client_for(UserFactory(roles=["researcher"])).get(survey.get_absolute_url()).status_code
+        == 403
     )
-
-    response = client_for(mine.researcher).get(development.get_absolute_url())
-
-    assert response.status_code == 200
-    assert [s.pk for s in response.context["surveys"]] == [mine.pk]
+    supervisor = client_for(role_user("research_supervisor")).get(survey.get_absolute_url())
+    assert supervisor.context["development_link"] is True
 
 
 def test_the_survey_list_filters_by_district_key_kind_and_state(client_for, role_user):
