@@ -124,7 +124,7 @@ def survey_chart(surveys: Sequence[PropertySurvey]) -> SafeString:
             )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" '
-        'aria-label="{}" class="survey-chart" style="width:100%;height:auto;max-height:320px">'
+        'aria-label="{}" class="survey-chart" width="100%">'
         '{}<polyline points="{}" fill="none" stroke="#212529" stroke-width="1.5"/>{}</svg>',
         WIDTH,
         HEIGHT,
