@@ -102,12 +102,12 @@ def test_a_new_development_is_surveyed_reviewed_and_archived(
     SURVEYS.take(info, "survey_archive", "Archived")
 
     info.get_by_role("link", name=ref).first.click()
-    expect(info.get_by_test_id("survey-chart").locator("svg")).to_be_visible()
+    expect(info.get_by_test_id("survey-chart").locator("svg.survey-chart")).to_be_visible()
     expect(info.get_by_test_id("surveys")).to_contain_text(survey_ref)
     desks.shoot(info, "property-development")
     info.set_viewport_size({"width": 390, "height": 844})
     info.reload()
-    expect(info.get_by_test_id("survey-chart").locator("svg")).to_be_visible()
+    expect(info.get_by_test_id("survey-chart").locator("svg.survey-chart")).to_be_visible()
     overflow = info.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     desks.shoot(info, "property-development-phone")
