@@ -226,7 +226,7 @@ def test_photos_are_kept_with_the_form_and_shown_on_its_page_and_printout(client
         ("gate.png", "image/png"),
     ]
     page = client_for(role_user("research_supervisor")).get(survey.get_absolute_url())
-    assert page.content.decode().count('class="img-thumbnail"') == 2
+    assert page.content.decode().count('class="img-thumbnail') == 2
     printout = client_for(role_user("info_manager"), language="zh-hans").get(
         reverse("research:propertysurvey_print", kwargs={"pk": survey.pk})
     )
