@@ -197,3 +197,14 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
             plan.refresh_from_db()
             walker.walk(plan, report_path)
     return True
+
+
+# Property surveys (楼盘调研): their own demo records, loaded with the plans'.
+from . import property_demo  # noqa: E402
+
+_plans_load = load
+
+
+def load(users: dict[str, AbstractBaseUser]) -> bool:
+    plans = _plans_load(users)
+    return property_demo.load(users) or plans

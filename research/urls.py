@@ -11,3 +11,8 @@ urlpatterns = [
     *process_urls(ResearchPlan, ResearchTask),
     path("<int:pk>/report/<int:revision>/", views.report_print, name="report_print"),
 ]
+
+# Property surveys (楼盘调研): developments and their survey forms.
+from .models_property import Development, PropertySurvey  # noqa: E402
+
+urlpatterns += process_urls(Development, PropertySurvey)

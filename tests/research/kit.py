@@ -248,3 +248,8 @@ KITS = [
         create_data=task_create_data,
     ),
 ]
+
+# The property surveys' kits (楼盘调研), kept in their own module.
+from tests.research.kit_property import KITS as PROPERTY_KITS  # noqa: E402
+
+KITS = [*KITS, *PROPERTY_KITS]

@@ -1,0 +1,3 @@
+from .property_schedules import SCHEDULES as PROPERTY
+
+SCHEDULES = [*PROPERTY]
