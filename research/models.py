@@ -817,3 +817,6 @@ def answer_summary(plan: ResearchPlan, questions: list[Question]) -> list[dict[s
                 row["mean"] = (Decimal(scored) / total).quantize(CENT)
         summary.append(row)
     return summary
+
+
+from .models_plans import SalesPlan, SalesPlanLine  # noqa: E402, F401

@@ -11,3 +11,22 @@ urlpatterns = [
     *process_urls(ResearchPlan, ResearchTask),
     path("<int:pk>/report/<int:revision>/", views.report_print, name="report_print"),
 ]
+
+# Monthly sales plans (《销售计划表》): each plan's pages, and the month's consolidation.
+from . import plan_views  # noqa: E402
+from .models_plans import SalesPlan  # noqa: E402
+
+urlpatterns += [
+    *process_urls(SalesPlan),
+    path("sales-plans/months/", plan_views.sales_plan_months, name="salesplan_months"),
+    path(
+        "sales-plans/month/<int:year>-<int:month>/",
+        plan_views.sales_plan_month,
+        name="salesplan_month",
+    ),
+    path(
+        "sales-plans/month/<int:year>-<int:month>/print/",
+        plan_views.sales_plan_month_print,
+        name="salesplan_month_print",
+    ),
+]
