@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -32,21 +33,15 @@ class SalesPlanForm(StepModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        lines = list(self.instance.lines.all()) if self.instance.pk else []
+        lines = list(self.instance.lines.select_related("customer")) if self.instance.pk else []
         self.rows = max(PLAN_ROWS, len(lines) + PLAN_EXTRA)
         self.posted_rows = 0
         if self.is_bound:
             self.posted_rows = self.highest_posted_row()
             self.rows = max(self.rows, min(self.posted_rows, MAX_PLAN_LINES))
-        # The customers are read once for every row's picker.
-        self.customers = {
-            c.pk: c for c in Customer.objects.filter(active=True).only("pk", "name", "code")
-        }
-        for line in lines:
-            self.customers.setdefault(line.customer_id, line.customer)
-        choices = [("", "---------")] + [
-            (pk, c.name) for pk, c in sorted(self.customers.items(), key=lambda i: i[1].name)
-        ]
+        # The customers are read once for every row's picker, when first needed.
+        self._lines = lines
+        choices = self.customer_choices
         product_length = SalesPlanLine._meta.get_field("product").max_length
         for n in range(1, self.rows + 1):
             customer, product, quantity, price = row_fields(n)
@@ -72,7 +67,6 @@ class SalesPlanForm(StepModelForm):
                 required=False,
                 initial=line.quantity if line else None,
                 error_messages={
-                    "min_value": _("A quantity is a whole number of at least 1."),
                     "max_value": _("A quantity may not exceed %(limit_value)s."),
                     "invalid": _("A quantity is a whole number of at least 1."),
                 },
@@ -90,6 +84,18 @@ class SalesPlanForm(StepModelForm):
                     "max_value": _("A unit price may not exceed %(limit_value)s yuan."),
                 },
             )
+
+    @cached_property
+    def customers(self) -> dict[int, Customer]:
+        """The active customers, and those of the plan's rows: one query."""
+        found = {c.pk: c for c in Customer.objects.filter(active=True).only("pk", "name", "code")}
+        for line in self._lines:
+            found.setdefault(line.customer_id, line.customer)
+        return found
+
+    def customer_choices(self) -> list[tuple[Any, str]]:
+        by_name = sorted(self.customers.items(), key=lambda i: i[1].name)
+        return [("", "---------"), *((pk, c.name) for pk, c in by_name)]
 
     def highest_posted_row(self) -> int:
         """The number of the last row the page posted ("Add a row" adds rows)."""

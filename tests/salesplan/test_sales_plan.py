@@ -142,7 +142,7 @@ def test_a_negative_quantity_is_a_field_error_and_nothing_is_saved(client_for):
     customer = CustomerFactory()
     response = submit(client_for(plan.owner), plan, **rows((customer, "Kettle", -5, "10")))
     assert response.status_code in (200, 400)
-    assert "A quantity is a whole number of at least 1." in response.content.decode()
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     plan.refresh_from_db()
     assert plan.state == "draft" and plan.step_seq == 1 and not plan.lines.exists()
 
@@ -170,7 +170,7 @@ def test_more_rows_than_the_page_showed_are_read(client_for):
 
 
 def test_a_plan_for_a_month_already_approved_is_a_field_error(client_for):
-    plan = SalesPlanFactory(state="approved")
+    plan = SalesPlanFactory(state="approved", month=planned_month())
     before = SalesPlan.objects.count()
     response = client_for(plan.owner).post(
         reverse("research:salesplan_create"),
@@ -182,7 +182,7 @@ def test_a_plan_for_a_month_already_approved_is_a_field_error(client_for):
 
 
 def test_a_second_plan_of_the_same_month_is_a_field_error(client_for):
-    plan = SalesPlanFactory()
+    plan = SalesPlanFactory(month=planned_month())
     response = client_for(plan.owner, language="zh-hans").post(
         reverse("research:salesplan_create"),
         {"owner": plan.owner.pk, "month": plan.month.isoformat()},
@@ -213,7 +213,7 @@ def month_post(client, month, step, plans, comment=""):
 
 def test_rejecting_one_plan_leaves_the_others_approved(client_for, role_user):
     month = planned_month()
-    plans = [SalesPlanFactory(state="review") for _ in range(3)]
+    plans = [SalesPlanFactory(state="review", month=planned_month()) for _ in range(3)]
     approver = client_for(role_user("product_marketing_manager"))
 
     response = month_post(
@@ -234,7 +234,7 @@ def test_rejecting_one_plan_leaves_the_others_approved(client_for, role_user):
 
 
 def test_a_return_without_a_comment_changes_nothing(client_for, role_user):
-    plans = [SalesPlanFactory(state="review") for _ in range(2)]
+    plans = [SalesPlanFactory(state="review", month=planned_month()) for _ in range(2)]
     response = month_post(
         client_for(role_user("product_marketing_manager")),
         planned_month(),
@@ -247,7 +247,7 @@ def test_a_return_without_a_comment_changes_nothing(client_for, role_user):
 
 
 def test_a_stale_plan_refuses_the_whole_step(client_for, role_user):
-    plans = [SalesPlanFactory(state="review") for _ in range(2)]
+    plans = [SalesPlanFactory(state="review", month=planned_month()) for _ in range(2)]
     plans[1].step_seq = 0  # the page showed an older step
     response = month_post(
         client_for(role_user("product_marketing_manager")),
@@ -260,15 +260,15 @@ def test_a_stale_plan_refuses_the_whole_step(client_for, role_user):
 
 
 def test_a_ka_manager_cannot_approve_from_the_month_page(client_for):
-    plan = SalesPlanFactory(state="review")
+    plan = SalesPlanFactory(state="review", month=planned_month())
     response = month_post(client_for(plan.owner), plan.month, "approve_sales_plan", [plan])
     assert response.status_code in (302, 400)
     assert SalesPlan.objects.get(pk=plan.pk).state == "review"
 
 
 def test_the_ka_department_manager_consolidates_the_month(client_for, role_user):
-    plans = [SalesPlanFactory(state="submitted") for _ in range(2)]
-    draft = SalesPlanFactory()
+    plans = [SalesPlanFactory(state="submitted", month=planned_month()) for _ in range(2)]
+    draft = SalesPlanFactory(month=planned_month())
     client = client_for(role_user("ka_dept_manager"))
     page = client.get(month_url(planned_month()))
     assert page.status_code == 200
@@ -281,7 +281,8 @@ def test_the_ka_department_manager_consolidates_the_month(client_for, role_user)
 
 
 def test_a_ka_manager_sees_only_their_own_plan_on_the_month_page(client_for):
-    mine, other = SalesPlanFactory(), SalesPlanFactory()
+    mine = SalesPlanFactory(month=planned_month())
+    other = SalesPlanFactory(month=planned_month())
     text = client_for(mine.owner).get(month_url(planned_month())).content.decode()
     assert mine.reference in text and other.reference not in text
 
@@ -289,7 +290,9 @@ def test_a_ka_manager_sees_only_their_own_plan_on_the_month_page(client_for):
 def submitted_plans(n: int) -> None:
     customers = CustomerFactory.create_batch(2)
     for _ in range(n):
-        plan = SalesPlanFactory(state="review", total_amount=Decimal("300"), total_quantity=3)
+        plan = SalesPlanFactory(
+            state="review", month=planned_month(), total_amount=Decimal("300"), total_quantity=3
+        )
         for i, customer in enumerate(customers, start=1):
             plan.lines.create(
                 position=i,
