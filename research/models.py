@@ -819,4 +819,4 @@ def answer_summary(plan: ResearchPlan, questions: list[Question]) -> list[dict[s
     return summary
 
 
-from .models_plans import SalesPlan, SalesPlanLine  # noqa: E402, F401
+from .models_plans import PromotionAction, PromotionPlan, SalesPlan, SalesPlanLine  # noqa: E402, F401

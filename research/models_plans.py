@@ -38,6 +38,8 @@ MAX_QUANTITY = 10_000_000  # pieces of one product for one customer in a month
 MAX_UNIT_PRICE = Decimal("10000000")  # yuan
 MAX_PLAN_LINES = 60
 NOTES = 2000
+SECTION = 4000  # characters of the promotion plan's goals, strategy or schedule
+MAX_ACTIONS = 40
 CENT = Decimal("0.01")
 
 # Who reads every key-account manager's plan: the key-account department
@@ -295,3 +297,269 @@ class SalesPlanLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
+
+
+# --- 市场推广策划流程: the promotion plan (《市场推广计划指导书》) ----------------------------
+
+
+def promotion_more_open(record: PromotionPlan) -> bool:
+    """More than one action is still to be done."""
+    return record.actions_open() > 1
+
+
+promotion_more_open.message = _(  # type: ignore[attr-defined]
+    "Only one action is left: marking it done completes the plan."
+)
+
+
+def promotion_last_open(record: PromotionPlan) -> bool:
+    """Exactly one action is still to be done."""
+    return record.actions_open() == 1
+
+
+promotion_last_open.message = _(  # type: ignore[attr-defined]
+    "Several actions are still open: mark them done one by one."
+)
+
+
+class PromotionPlan(WorkflowModel):
+    """《市场推广计划指导书》: drafted by the marketing manager from the market
+    information, approved in turn by the key-account department manager, the
+    technical director and the general manager (each may return it), then
+    carried out by the key-account department manager action by action."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Drafting the promotion plan")
+        DEPT_APPROVAL = "dept_approval", _("Department manager's approval")
+        TECH_APPROVAL = "tech_approval", _("Technical director's approval")
+        GM_APPROVAL = "gm_approval", _("General manager's approval")
+        EXECUTING = "executing", _("Being carried out")
+        DONE = "done", _("Done")
+
+    reference_prefix = "PM"
+    final_states = frozenset({State.DONE})
+    owner_field = "owner"
+    owner_role = "marketing_manager"
+    creator_roles = ("marketing_manager",)
+    read_scope = (
+        Owner() | Roles(*SALES_PLAN_READERS, "marketing_manager") | CurrentStep() | Escalated()
+    )
+    manager_roles = ("marketing_manager",)
+    initial_due = WorkingDays(5)
+    print_signatures = ("marketing_manager", "ka_dept_manager", "tech_director", "gm")
+    create_form = form_fields(
+        ["title", "research_plan", "owner", "goals"],
+        limit_choices_to={"research_plan": {"state": "completed"}},
+    )
+    form_widgets = {
+        "goals": forms.Textarea(attrs={"rows": 3}),
+        "strategy": forms.Textarea(attrs={"rows": 4}),
+        "schedule": forms.Textarea(attrs={"rows": 3}),
+    }
+    search_fields = ("reference", "title", "goals", "strategy")
+    list_columns = ("title", "research_plan", "budget_total", "owner")
+    list_related = ("owner", "research_plan")
+    record_related = ("owner", "research_plan")
+    url_prefix = "promotion-plans/"
+
+    history = AdminHistory()  # changes made in the admin
+    state = FSMField(
+        _("state"), max_length=40, choices=State.choices, default=State.DRAFT, protected=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marketing manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    title = models.CharField(_("promotion subject"), max_length=200)
+    research_plan = models.ForeignKey(
+        "research.ResearchPlan",
+        verbose_name=_("from the market research plan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promotion_plans",
+    )
+    goals = models.TextField(_("promotion goals"), max_length=SECTION)
+    strategy = models.TextField(_("promotion strategy"), blank=True, max_length=SECTION)
+    schedule = models.TextField(_("promotion schedule"), blank=True, max_length=SECTION)
+    budget_total = models.DecimalField(
+        _("budget total (yuan)"), max_digits=16, decimal_places=2, default=0, editable=False
+    )
+
+    class Meta(WorkflowModel.Meta):
+        verbose_name = _("promotion plan")
+        verbose_name_plural = _("promotion plans")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}" if self.reference else self.title
+
+    @property
+    def subject(self) -> str:
+        return self.title
+
+    def actions_open(self) -> int:
+        return self.actions.filter(done_at__isnull=True).count()
+
+    def page_context(self, user: Any) -> dict[str, Any]:
+        actions = list(self.actions.select_related("done_by"))
+        return {"actions": actions, "actions_open": sum(1 for a in actions if not a.done_at)}
+
+    # 2. 市场经理汇总信息，拟定《市场推广计划指导书》
+
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.DEPT_APPROVAL,
+        custom=step(
+            label=_("Submit the promotion plan for approval"),
+            roles=["marketing_manager"],
+            rule=OwnerOnly("owner"),
+            fields=["goals", "strategy", "schedule"],
+            required=["goals", "strategy", "schedule"],
+            form="research.plan_forms.PromotionPlanForm",
+            attachments=True,
+            due=WorkingDays(2),
+            effect="research.plan_services.promotion_actions_save",
+        ),
+    )
+    def submit_promotion(self, *, by: Any, data: dict[str, Any]) -> None:
+        self.budget_total = sum((row[4] for row in data["actions"]), Decimal(0))
+
+    # 分别提交部门经理、技术总监和公司总经理审批
+
+    @transition(
+        field=state,
+        source=State.DEPT_APPROVAL,
+        target=State.TECH_APPROVAL,
+        custom=step(
+            label=_("Approve: to the technical director"),
+            roles=["ka_dept_manager"],
+            style="success",
+            due=WorkingDays(2),
+        ),
+    )
+    def promotion_dept_approve(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.TECH_APPROVAL,
+        target=State.GM_APPROVAL,
+        custom=step(
+            label=_("Approve: to the general manager"),
+            roles=["tech_director"],
+            style="success",
+            due=WorkingDays(2),
+        ),
+    )
+    def promotion_tech_approve(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.GM_APPROVAL,
+        target=State.EXECUTING,
+        custom=step(
+            label=_("Approve the promotion plan: carry it out"),
+            roles=["gm"],
+            style="success",
+            notify=["ka_dept_manager"],
+            due=WorkingDays(20),
+        ),
+    )
+    def promotion_gm_approve(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.DEPT_APPROVAL, State.TECH_APPROVAL, State.GM_APPROVAL],
+        target=State.DRAFT,
+        custom=step(
+            label=_("Return the promotion plan with comments"),
+            roles=["ka_dept_manager", "tech_director", "gm"],
+            comment="required",
+            style="danger",
+            due=WorkingDays(2),
+        ),
+    )
+    def promotion_return(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    # 3. 审批通过后，大客户部经理按计划执行
+
+    @transition(
+        field=state,
+        source=State.EXECUTING,
+        target=State.EXECUTING,
+        conditions=[promotion_more_open],
+        custom=step(
+            label=_("Mark an action done"),
+            roles=["ka_dept_manager"],
+            form="research.plan_forms.ActionDoneForm",
+            comment="hidden",
+            attachments=True,
+            due=WorkingDays(20),
+            effect="research.plan_services.promotion_action_done",
+        ),
+    )
+    def promotion_action_done(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.EXECUTING,
+        target=State.DONE,
+        conditions=[promotion_last_open],
+        custom=step(
+            label=_("Mark the last action done: plan carried out"),
+            roles=["ka_dept_manager"],
+            form="research.plan_forms.ActionDoneForm",
+            comment="hidden",
+            attachments=True,
+            style="success",
+            effect="research.plan_services.promotion_action_done",
+        ),
+    )
+    def promotion_last_action_done(self, *, by: Any, data: dict[str, Any]) -> None:
+        pass
+
+
+class PromotionAction(models.Model):
+    """One action of the promotion plan: what, who, from when to when, its
+    budget; marked done by the key-account department manager with a note."""
+
+    plan = models.ForeignKey(PromotionPlan, on_delete=models.CASCADE, related_name="actions")
+    position = models.PositiveSmallIntegerField(_("number"), editable=False)
+    what = models.CharField(_("action"), max_length=300)
+    owner = models.CharField(_("carried out by"), max_length=100)
+    starts = models.DateField(_("starts"), validators=FUTURE_DATE)
+    ends = models.DateField(_("ends"), validators=FUTURE_DATE)
+    budget = models.DecimalField(
+        _("budget (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_UNIT_PRICE)],
+    )
+    done_note = models.TextField(_("how it was done"), blank=True, max_length=NOTES)
+    done_at = models.DateTimeField(_("done at"), null=True, editable=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("promotion action")
+        verbose_name_plural = _("promotion actions")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="unique_promotion_action")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.what}"

@@ -2,6 +2,6 @@
 
 from workflows.admin import register_process
 
-from .models_plans import SalesPlan
+from .models_plans import PromotionPlan, SalesPlan
 
-register_process(SalesPlan)
+register_process(SalesPlan, PromotionPlan)

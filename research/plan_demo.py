@@ -17,7 +17,8 @@ from workflows.roles import role_members
 from workflows.services import record_start
 from workflows.walker import PathItem, Walker
 
-from .models_plans import SalesPlan, first_of_month, next_month, previous_month
+from .models import ResearchPlan
+from .models_plans import PromotionPlan, SalesPlan, first_of_month, next_month, previous_month
 
 PRODUCTS = (("1.5L 玻璃电水壶", 1200, "89.00"), ("3L 智能电饭煲", 600, "219.00"))
 SUBMIT = "submit_sales_plan"
@@ -42,6 +43,11 @@ def _lines(customers: list[Customer], shift: int) -> dict[str, Any]:
 
 
 def load(users: dict[str, AbstractBaseUser]) -> bool:
+    sales = load_sales(users)
+    return load_promotions(users) or sales
+
+
+def load_sales(users: dict[str, AbstractBaseUser]) -> bool:
     if SalesPlan.objects.exists():
         return False
     customers = list(Customer.objects.filter(active=True).order_by("pk")[:3])
@@ -79,4 +85,71 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                     record=SalesPlan(owner=ka, month=month), user=ka, name="schedule"
                 )
                 walker.walk(plan, path)
+    return True
+
+
+PROMOTION_FIELDS: dict[str, Any] = {
+    "submit_promotion": lambda: {
+        "goals": "新品玻璃电水壶进入 5 家重点客户的卖场，首月销售 3000 台。",
+        "strategy": "以调研结论为依据：199 元上市价，大客户专供包装，联合路演。",
+        "schedule": "第 1 周确定价格与包装，第 2–4 周路演，第 5 周总结。",
+        "what_1": "广州重点客户路演",
+        "who_1": "大客户部",
+        "starts_1": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+        "ends_1": (timezone.localdate() + dt.timedelta(days=8)).isoformat(),
+        "budget_1": "8000.00",
+        "what_2": "大客户专供包装打样",
+        "who_2": "市场部",
+        "starts_2": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
+        "ends_2": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
+        "budget_2": "2500.00",
+    },
+    "promotion_action_done": lambda: {"action": 2, "note": "打样完成，客户确认包装。"},
+    "promotion_last_action_done": lambda: {
+        "action": 1,
+        "note": "路演到场采购 40 人，签意向 3 家。",
+    },
+}
+APPROVE_ALL = [
+    "submit_promotion",
+    "promotion_dept_approve",
+    "promotion_tech_approve",
+    "promotion_gm_approve",
+]
+PROMOTIONS: list[tuple[str, list[PathItem]]] = [
+    ("电饭煲秋季推广", []),
+    ("小家电年货节推广", ["submit_promotion", "promotion_dept_approve"]),
+    (
+        "电水壶华东渠道推广",
+        [
+            "submit_promotion",
+            ("promotion_return", {"comment": "请细化路演预算。"}),
+        ],
+    ),
+    ("新品玻璃电水壶上市推广", [*APPROVE_ALL, "promotion_action_done"]),
+    ("5 月大客户促销", [*APPROVE_ALL, "promotion_action_done", "promotion_last_action_done"]),
+]
+
+
+def load_promotions(users: dict[str, AbstractBaseUser]) -> bool:
+    if PromotionPlan.objects.exists():
+        return False
+    manager = users["marketing_manager"]
+    research = ResearchPlan.objects.filter(state="completed").order_by("pk").first()
+    walker = Walker(
+        user_for=users.__getitem__,
+        data_for=lambda model, name: PROMOTION_FIELDS[name]() if name in PROMOTION_FIELDS else {},
+    )
+    with transaction.atomic():
+        for i, (title, path) in enumerate(PROMOTIONS):
+            plan = record_start(
+                record=PromotionPlan(
+                    owner=manager,
+                    title=title,
+                    goals="提高新品在重点客户中的铺货率。",
+                    research_plan=research if i >= 3 else None,
+                ),
+                user=manager,
+            )
+            walker.walk(plan, path)
     return True

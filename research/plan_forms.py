@@ -13,9 +13,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Customer
-from workflows.forms import StepModelForm
+from workflows.forms import DateInput, StepModelForm
 
-from .models_plans import MAX_PLAN_LINES, MAX_QUANTITY, MAX_UNIT_PRICE, SalesPlanLine
+from .models_plans import (
+    MAX_ACTIONS,
+    MAX_PLAN_LINES,
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    PromotionAction,
+    PromotionPlan,
+    SalesPlanLine,
+)
 
 PLAN_ROWS = 5  # rows of a new plan's table (empty ones are left out)
 PLAN_EXTRA = 2  # empty rows after a returned plan's lines
@@ -196,3 +204,149 @@ class PlansStepForm(forms.Form):
             seen[pk] = int(raw)
         cleaned["seen"] = seen
         return cleaned
+
+
+# --- The promotion plan ------------------------------------------------------------------
+
+
+def _highest_row(form: forms.BaseForm, names: tuple[str, ...]) -> int:
+    """The number of the last row of ``names`` the page posted."""
+    pattern = re.compile(rf"^{re.escape(form.add_prefix(''))}(?:{'|'.join(names)})_(\d{{1,4}})$")
+    numbers = [0]
+    for key in form.data:
+        match = pattern.match(key)
+        if match:
+            numbers.append(int(match.group(1)))
+    return max(numbers)
+
+
+ACTION_ROWS = 4
+ACTION_FIELDS = ("what", "who", "starts", "ends", "budget")
+
+
+def action_fields(n: int) -> tuple[str, str, str, str, str]:
+    return f"what_{n}", f"who_{n}", f"starts_{n}", f"ends_{n}", f"budget_{n}"
+
+
+class PromotionPlanForm(StepModelForm):
+    """The plan's goals, strategy and schedule (declared on the step) and its
+    actions as rows of what, who, start and end dates and budget; the total
+    budget is their sum, computed here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = list(self.instance.actions.all()) if self.instance.pk else []
+        self.rows = max(ACTION_ROWS, len(actions) + PLAN_EXTRA)
+        self.posted_rows = 0
+        if self.is_bound:
+            self.posted_rows = _highest_row(self, ACTION_FIELDS)
+            self.rows = max(self.rows, min(self.posted_rows, MAX_ACTIONS))
+        model = PromotionAction._meta
+        for n in range(1, self.rows + 1):
+            what, who, starts, ends, budget = action_fields(n)
+            action = actions[n - 1] if n <= len(actions) else None
+            self.fields[what] = forms.CharField(
+                label=_("Action %(n)s") % {"n": n},
+                max_length=model.get_field("what").max_length,
+                required=False,
+                initial=action.what if action else None,
+            )
+            self.fields[who] = forms.CharField(
+                label=_("Carried out by %(n)s") % {"n": n},
+                max_length=model.get_field("owner").max_length,
+                required=False,
+                initial=action.owner if action else None,
+            )
+            for name, field_name, label in (
+                (starts, "starts", _("Starts %(n)s")),
+                (ends, "ends", _("Ends %(n)s")),
+            ):
+                self.fields[name] = forms.DateField(
+                    label=label % {"n": n},
+                    required=False,
+                    widget=DateInput(),
+                    validators=list(model.get_field(field_name).validators),
+                    initial=getattr(action, field_name) if action else None,
+                )
+            self.fields[budget] = forms.DecimalField(
+                label=_("Budget %(n)s (yuan)") % {"n": n},
+                max_digits=14,
+                decimal_places=2,
+                min_value=Decimal(0),
+                max_value=MAX_UNIT_PRICE,
+                required=False,
+                initial=action.budget if action else None,
+                error_messages={"min_value": _("A budget cannot be negative.")},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.posted_rows > MAX_ACTIONS:
+            raise forms.ValidationError(
+                _("A promotion plan has at most %(n)s actions.") % {"n": MAX_ACTIONS},
+                code="too_many_lines",
+            )
+        actions: list[tuple[str, str, Any, Any, Decimal]] = []
+        for n in range(1, self.rows + 1):
+            names = action_fields(n)
+            if any(name in self.errors for name in names):
+                continue
+            what, who, starts, ends, budget = (cleaned.get(name) for name in names)
+            what, who = (what or "").strip(), (who or "").strip()
+            given = [bool(what), bool(who), starts is not None, ends is not None]
+            given.append(budget is not None)
+            if not any(given):
+                continue
+            missing = (
+                _("Say what is done."),
+                _("Say who carries it out."),
+                _("Give the day it starts."),
+                _("Give the day it ends."),
+                _("Give its budget (0 if none)."),
+            )
+            for name, ok, message in zip(names, given, missing, strict=True):
+                if not ok:
+                    self.add_error(name, message)
+            if all(given):
+                if ends < starts:
+                    self.add_error(names[3], _("An action cannot end before it starts."))
+                    continue
+                actions.append((what, who, starts, ends, budget))
+        if not actions and not self.errors:
+            raise forms.ValidationError(
+                _("The promotion plan needs at least one action."), code="empty"
+            )
+        cleaned["actions"] = actions
+        return cleaned
+
+
+class ActionDoneForm(forms.ModelForm):
+    """One open action of the plan marked done, with how it was done.
+
+    A ModelForm on the plan (it edits none of its fields), so that the checks
+    see the plan as locked by the step."""
+
+    action = forms.TypedChoiceField(
+        label=_("action"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of the plan's open actions.")},
+    )
+    note = forms.CharField(
+        label=_("how it was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say how the action was done.")},
+    )
+
+    class Meta:
+        model = PromotionPlan
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        open_actions = (
+            list(self.instance.actions.filter(done_at__isnull=True)) if self.instance.pk else []
+        )
+        self.fields["action"].choices = [("", "---------")] + [
+            (a.position, str(a)) for a in open_actions
+        ]

@@ -16,13 +16,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.models import Order
 from workflows.rights import readable
 from workflows.roles import role_members
-from workflows.services import WorkflowError, record_start, transition_take
+from workflows.services import StepNotAvailable, WorkflowError, record_start, transition_take
 
-from .models_plans import CENT, SalesPlan, SalesPlanLine, first_of_month, next_month
+from .models_plans import (
+    CENT,
+    PromotionAction,
+    PromotionPlan,
+    SalesPlan,
+    SalesPlanLine,
+    first_of_month,
+    next_month,
+)
 
 # An order counts for the month in which it was confirmed, for as long as it
 # is not cancelled: confirmed, and every state after it.
@@ -242,3 +251,31 @@ __all__ = [
     "sales_lines_save",
     "sales_plans_open",
 ]
+
+
+# --- The promotion plan ------------------------------------------------------------------
+
+
+def promotion_actions_save(
+    *, record: PromotionPlan, user: AbstractBaseUser, data: dict[str, Any]
+) -> None:
+    """Replace the plan's actions with the form's (the total was set by the step)."""
+    record.actions.all().delete()
+    PromotionAction.objects.bulk_create(
+        PromotionAction(
+            plan=record, position=n, what=what, owner=who, starts=starts, ends=ends, budget=budget
+        )
+        for n, (what, who, starts, ends, budget) in enumerate(data["actions"], start=1)
+    )
+
+
+def promotion_action_done(
+    *, record: PromotionPlan, user: AbstractBaseUser, data: dict[str, Any]
+) -> None:
+    """Mark the chosen action done with its note. The step's condition was read
+    under the plan's lock, so the action is still open."""
+    done = PromotionAction.objects.filter(
+        plan=record, position=data["action"], done_at__isnull=True
+    ).update(done_at=timezone.now(), done_by=user, done_note=data["note"])
+    if done != 1:
+        raise StepNotAvailable(_("This action was marked done already."))

@@ -12,12 +12,13 @@ urlpatterns = [
     path("<int:pk>/report/<int:revision>/", views.report_print, name="report_print"),
 ]
 
-# Monthly sales plans (《销售计划表》): each plan's pages, and the month's consolidation.
+# Monthly sales plans (《销售计划表》): each plan's pages, and the month's consolidation;
+# promotion plans (《市场推广计划指导书》).
 from . import plan_views  # noqa: E402
-from .models_plans import SalesPlan  # noqa: E402
+from .models_plans import PromotionPlan, SalesPlan  # noqa: E402
 
 urlpatterns += [
-    *process_urls(SalesPlan),
+    *process_urls(SalesPlan, PromotionPlan),
     path("sales-plans/months/", plan_views.sales_plan_months, name="salesplan_months"),
     path(
         "sales-plans/month/<int:year>-<int:month>/",

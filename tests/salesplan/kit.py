@@ -10,8 +10,8 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from research.models_plans import SalesPlan, next_month
-from tests.factories import CustomerFactory, RecordFactory, UserFactory
+from research.models_plans import PromotionAction, PromotionPlan, SalesPlan, next_month
+from tests.factories import CustomerFactory, RecordFactory, UserFactory, in_days
 from tests.kits import Crowd, ProcessKit
 
 
@@ -110,3 +110,124 @@ KITS = [
         create_data=create_data,
     ),
 ]
+
+
+# --- The promotion plan ------------------------------------------------------------------
+
+
+def add_actions(plan: PromotionPlan, n: int = 2, done: int = 0) -> None:
+    """``n`` actions of the plan, the first ``done`` of them done already."""
+    plan.actions.all().delete()
+    for i in range(1, n + 1):
+        PromotionAction.objects.create(
+            plan=plan,
+            position=i,
+            what=f"Roadshow {i}",
+            owner="Key-account team",
+            starts=in_days(i),
+            ends=in_days(i + 5),
+            budget=Decimal("1000"),
+            done_at=timezone.now() if i <= done else None,
+        )
+
+
+class PromotionPlanFactory(RecordFactory):
+    """A marketing manager's promotion plan; from its execution on, with two actions open."""
+
+    class Meta:
+        model = PromotionPlan
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory, roles=["marketing_manager"])
+    created_by = factory.SelfAttribute("owner")
+    title = factory.Sequence(lambda n: f"Glass kettle launch {n:05d}")
+    goals = "Two new key accounts stock the glass kettle."
+
+    @factory.post_generation
+    def actions(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and self.state == PromotionPlan.State.EXECUTING:
+            add_actions(self, extracted if extracted is not None else 2)
+
+
+def actions_data(*rows_: tuple[str, str, Any, Any, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for n, (what, who, starts, ends, budget) in enumerate(rows_, start=1):
+        data.update(
+            {
+                f"what_{n}": what,
+                f"who_{n}": who,
+                f"starts_{n}": starts,
+                f"ends_{n}": ends,
+                f"budget_{n}": budget,
+            }
+        )
+    return data
+
+
+PROMOTION_STEP_DATA: dict[tuple[type, str], Callable[[], dict[str, Any]]] = {
+    (PromotionPlan, "submit_promotion"): lambda: {
+        "goals": "Two new key accounts stock the glass kettle.",
+        "strategy": "Roadshows with the key accounts' buyers; a launch price.",
+        "schedule": "Roadshows in weeks 2 and 4.",
+        **actions_data(
+            ("Roadshow in Guangzhou", "Kim Account", in_days(7), in_days(8), "5000"),
+            ("Launch price for key accounts", "Kate Keyaccounts", in_days(1), in_days(30), "0.50"),
+        ),
+    },
+    (PromotionPlan, "promotion_action_done"): lambda: {
+        "action": 1,
+        "note": "Held; 40 buyers came.",
+    },
+    (PromotionPlan, "promotion_last_action_done"): lambda: {
+        "action": 1,
+        "note": "Held; 40 buyers came.",
+    },
+}
+
+
+def prepare_promotion(record: PromotionPlan, name: str) -> None:
+    """Marking an action done needs open actions: several for one, one for the last."""
+    if name == "promotion_action_done":
+        add_actions(record, 2)
+    elif name == "promotion_last_action_done":
+        add_actions(record, 2, done=0)
+        record.actions.filter(position=2).update(done_at=timezone.now())
+
+
+def promotions_to_approve(n: int, role_user: Callable[..., Any]) -> Crowd:
+    gm = role_user("gm")
+    owners = UserFactory.create_batch(3, roles=["marketing_manager"])
+    records = [PromotionPlanFactory(state="gm_approval", owner=owners[i % 3]) for i in range(n)]
+    return Crowd(gm, records, ["promotion_gm_approve", "promotion_return"])
+
+
+PROMOTION_KIT = ProcessKit(
+    model=PromotionPlan,
+    factory=PromotionPlanFactory,
+    step_data=PROMOTION_STEP_DATA,
+    effects={
+        "submit_promotion": lambda r, u: (
+            r.budget_total == Decimal("5000.50") and r.actions.count() == 2
+        ),
+        "promotion_action_done": lambda r, u: r.actions.get(position=1).done_by == u,
+        "promotion_last_action_done": lambda r, u: (
+            r.state == "done" and not r.actions.filter(done_at__isnull=True).exists()
+        ),
+    },
+    prepare=prepare_promotion,
+    snapshot=lambda r: (
+        r.budget_total,
+        tuple(r.actions.values_list("position", "what", "done_at", "done_note")),
+    ),
+    crowd=promotions_to_approve,
+    max_queries={"list": 12, "inbox": 16, "record": 18},
+    list_texts=lambda r: [r.title],
+    create_data=lambda owner: {
+        "title": "Rice cooker autumn campaign",
+        "research_plan": "",
+        "owner": owner.pk,
+        "goals": "Five key accounts list the 3 L rice cooker.",
+    },
+)
+
+KITS.append(PROMOTION_KIT)
