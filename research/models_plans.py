@@ -404,7 +404,10 @@ class PromotionPlan(WorkflowModel):
 
     def page_context(self, user: Any) -> dict[str, Any]:
         actions = list(self.actions.select_related("done_by"))
-        return {"actions": actions, "actions_open": sum(1 for a in actions if not a.done_at)}
+        return {
+            "promotion_actions": actions,
+            "actions_open": sum(1 for a in actions if not a.done_at),
+        }
 
     # 2. 市场经理汇总信息，拟定《市场推广计划指导书》
 

@@ -335,7 +335,6 @@ class ActionDoneForm(forms.ModelForm):
         label=_("how it was done"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Say how the action was done.")},
     )
 
     class Meta:
