@@ -258,12 +258,12 @@ def test_the_managers_escalations_take_the_same_queries_at_any_size(
     client.get(INBOX)
 
     # The manager approves orders, customer-supplied items and contract changes
-    # and takes steps of research plans and tasks too: its to-do part is one
-    # query more for each of those processes, and one for the research plans
-    # that wait on others.
-    with django_assert_max_num_queries(17):
+    # and takes steps of research plans and tasks and promotion plans too: its
+    # to-do part is one query more for each of those processes, and one for
+    # the research plans that wait on others.
+    with django_assert_max_num_queries(18):
         response = client.get(INBOX)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         everything = client.get(f"{INBOX}?part=escalated&page=2")
 
     escalations = response.context["escalations"]
