@@ -15,6 +15,7 @@ from django.utils import timezone
 from workflows.services import record_start
 from workflows.walker import PathItem, SignAll, Walker
 
+from . import plan_demo
 from .models import ResearchPlan, ResearchTask
 
 # Two more key-account managers, so that a plan's fieldwork has several tasks.
@@ -142,7 +143,7 @@ AREAS = ("广东重点客户", "华东连锁卖场", "线上渠道客户")
 
 def load(users: dict[str, AbstractBaseUser]) -> bool:
     if ResearchPlan.objects.exists():
-        return False
+        return plan_demo.load(users)
     walker = Walker(user_for=users.__getitem__, data_for=_fields)
     with transaction.atomic():
         kas = _ka_managers(users)
@@ -196,7 +197,7 @@ def load(users: dict[str, AbstractBaseUser]) -> bool:
                 walker.walk(task, ["submit_findings", "accept_findings"])
             plan.refresh_from_db()
             walker.walk(plan, report_path)
-    return True
+    return plan_demo.load(users) or True
 
 
 # Property surveys (楼盘调研): their own demo records, loaded with the plans'.

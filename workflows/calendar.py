@@ -79,3 +79,12 @@ class DayOfMonth:
             first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
             due = first_of_next.replace(day=self.day)
         return end_of(due)
+
+
+def working_day_on_or_before(day: dt.date) -> dt.date:
+    """``day`` if it is a working day, else the last working day before it (a
+    deadline on the 26th moves back to the 25th, or before a holiday)."""
+    exceptions = _exceptions(day - dt.timedelta(days=30), day)
+    while not is_working_day(day, exceptions):
+        day -= dt.timedelta(days=1)
+    return day

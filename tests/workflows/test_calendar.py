@@ -112,3 +112,11 @@ def test_a_holiday_moves_a_steps_deadline(advance, client_for):
     record.refresh_from_db()
     assert timezone.localtime(record.step_due_at).date() == add_working_days(today, 1)
     assert timezone.localtime(record.step_due_at).date() > usual
+
+
+def test_the_working_day_on_or_before_a_day():
+    assert calendar.working_day_on_or_before(FRIDAY) == FRIDAY
+    assert calendar.working_day_on_or_before(SATURDAY + dt.timedelta(days=1)) == FRIDAY
+    national_day_calendar()
+    assert calendar.working_day_on_or_before(MAKE_UP_SUNDAY) == MAKE_UP_SUNDAY
+    assert calendar.working_day_on_or_before(NATIONAL_DAY[-1]) == dt.date(2026, 9, 30)

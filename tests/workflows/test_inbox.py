@@ -320,13 +320,13 @@ def test_the_managers_escalations_take_the_same_queries_at_any_size(
     client.get(INBOX)
 
     # The manager approves orders, customer-supplied items and contract changes
-    # and takes steps of research plans and tasks, satisfaction surveys and
-    # their improvement actions too: its to-do part is one query more for
-    # each of those processes, and one for the research plans that wait on
-    # others.
-    with django_assert_max_num_queries(19):
+    # and takes steps of research plans and tasks, promotion plans, satisfaction
+    # surveys and their improvement actions too: its to-do part is one query
+    # more for each of those processes, and one for the research plans that
+    # wait on others.
+    with django_assert_max_num_queries(20):
         response = client.get(INBOX)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         everything = client.get(f"{INBOX}?part=escalated&page=2")
 
     escalations = response.context["escalations"]
