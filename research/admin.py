@@ -4,5 +4,5 @@ from .models import ResearchPlan, ResearchTask
 
 register_process(ResearchPlan, ResearchTask)
 
-from . import property_admin  # noqa: E402, F401  (developments, surveys, districts)
-from . import plan_admin  # noqa: E402, F401
+# The plans' and the property surveys' admin (developments, surveys, districts).
+from . import plan_admin, property_admin  # noqa: E402, F401

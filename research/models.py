@@ -819,5 +819,5 @@ def answer_summary(plan: ResearchPlan, questions: list[Question]) -> list[dict[s
     return summary
 
 
-from .models_property import Development, District, PropertySurvey  # noqa: E402, F401
 from .models_plans import PromotionAction, PromotionPlan, SalesPlan, SalesPlanLine  # noqa: E402, F401
+from .models_property import Development, District, PropertySurvey  # noqa: E402, F401
