@@ -1,10 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Customer complaints")
+    # The name of its drop-down in the menu.
+    menu_label = pgettext_lazy("menu", "Complaints")
     # Granted once on migrate (workflows.registry.sync_roles): the marketing
     # manager keeps the defect categories, the severity clocks and the
     # satisfaction survey's questions in the admin, and corrects whom a survey

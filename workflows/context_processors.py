@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -27,4 +28,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     def unread() -> int:
         return user.notifications.filter(read_at__isnull=True).count()
 
-    return {"nav_processes": processes, "nav_unread": unread}
+    groups = _groups(processes, request.path)
+    return {
+        "nav_processes": processes,
+        "nav_groups": groups,
+        # The apps shown as a drop-down, which the menu's other links may join.
+        "nav_menus": {g["app"] for g in groups if len(g["items"]) > 1},
+        "nav_unread": unread,
+    }
+
+
+def _groups(processes: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+    """The processes by app, in the order they come: an app of one process is
+    a link of the menu, one of several a drop-down named by the app (its
+    config's ``menu_label``, else its ``verbose_name``), marked
+    active while a page of one of its processes is open."""
+    groups: dict[str, dict[str, Any]] = {}
+    for p in processes:
+        group = groups.get(p["app"])
+        if group is None:
+            config = apps.get_app_config(p["app"])
+            label = getattr(config, "menu_label", config.verbose_name)
+            group = groups[p["app"]] = {"app": p["app"], "label": label, "items": []}
+        group["items"].append(p)
+    for group in groups.values():
+        group["active"] = any(path.startswith(p["url"]) for p in group["items"])
+    return list(groups.values())
