@@ -591,7 +591,9 @@ class PartDelivery(models.Model):
         JobPart, verbose_name=_("part"), on_delete=models.CASCADE, related_name="deliveries"
     )
     due_on = models.DateField(_("due on"), validators=FUTURE_DATE)
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
 
     class Meta:
         ordering = ("part", "due_on", "pk")

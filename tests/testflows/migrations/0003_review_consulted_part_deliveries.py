@@ -36,7 +36,11 @@ class Migration(migrations.Migration):
                 (
                     "quantity",
                     models.PositiveIntegerField(
-                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="quantity"
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10000),
+                        ],
+                        verbose_name="quantity",
                     ),
                 ),
                 (
