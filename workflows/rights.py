@@ -335,7 +335,7 @@ def inbox_filter(model: type[WorkflowModel], user: AbstractBaseUser) -> InboxFil
         # A record waits on others when no step of the user's is possible on it
         # now; only the steps taken from the states it can be in need saying so.
         in_later = _union([s for s, _w in later])
-        overlapping = [q for s, q in nows if _overlap(s, in_later)]
+        overlapping = [q for s, q in nows if states_overlap(s, in_later)]
         if overlapping:
             waiting &= ~reduce(or_, _distinct(overlapping))
     sign_states = frozenset(st for s, _q in signs if s for st in s)
@@ -364,7 +364,8 @@ def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
     return frozenset().union(*sets)  # type: ignore[arg-type]
 
 
-def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+def states_overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    """Whether two sets of states (None: any state) share one."""
     return a is None or b is None or bool(a & b)
 
 

@@ -44,7 +44,14 @@ from .models import (
     admin_history,
 )
 from .registry import process_models, transition_codename
-from .rights import InboxFilter, actionable, inbox_filter, source_states, user_roles
+from .rights import (
+    InboxFilter,
+    actionable,
+    inbox_filter,
+    source_states,
+    states_overlap,
+    user_roles,
+)
 from .roles import role_label
 
 if TYPE_CHECKING:
@@ -355,7 +362,7 @@ class _Part:
 
     def __init__(self, model: type[WorkflowModel], found: InboxFilter, part: str) -> None:
         self.model, self.part = model, part
-        # (flag or None, the step's transition, its source states or None for any)
+        # (the step's filter in this part, its transition, its source states or None for any)
         candidates: list[tuple[Q, Transition, frozenset[str] | None]] = []
         for t, now, later in found.steps:
             clause = now if part == "todo" else later
@@ -369,7 +376,7 @@ class _Part:
             others = [s for j, (c, _t, s) in enumerate(candidates) if j != i and c != clause]
             if self.sign:
                 others.append(sign_states)
-            return any(_meets(states, s) for s in others)
+            return any(states_overlap(states, s) for s in others)
 
         flags: dict[str, Any] = {}
         self.steps: list[tuple[str | None, Transition, frozenset[str] | None]] = []
@@ -381,7 +388,7 @@ class _Part:
             self.steps.append((flag, t, states))
         self.sign_flag: str | None = None
         self.sign_states = sign_states
-        if self.sign and any(_meets(s, sign_states) for _c, _t, s in candidates):
+        if self.sign and any(states_overlap(s, sign_states) for _c, _t, s in candidates):
             self.sign_flag = "_wf_sign"
             flags["_wf_sign"] = _flag(found.sign)
         where = found.todo if part == "todo" else found.waiting
@@ -407,10 +414,6 @@ class _Part:
             if self.part == "waiting":
                 record.waiting_on = waiting_for(record)
         return records
-
-
-def _meets(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
-    return a is None or b is None or bool(a & b)
 
 
 def _holds(record: WorkflowModel, flag: str | None, states: frozenset[str] | None) -> bool:
